@@ -1,0 +1,77 @@
+"""Load the reference data shipped in ``core/data`` (called by data migrations, idempotent)."""
+
+from __future__ import annotations
+
+import csv
+import gettext
+from pathlib import Path
+
+import pycountry
+import yaml
+from django.utils.text import slugify
+
+DATA = Path(__file__).resolve().parent / "data"
+LANGS = ("en", "fr", "es")
+
+
+def _csv(name: str) -> list[dict[str, str]]:
+    with (DATA / name).open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def load_regions(region_model) -> None:
+    for row in _csv("regions_m49.csv"):  # parents come before children in the file
+        region_model.objects.update_or_create(
+            m49=row["m49"],
+            defaults={"name": {lang: row[lang] for lang in LANGS}, "parent_id": row["parent"] or None},
+        )
+
+
+def _translators() -> dict[str, gettext.NullTranslations]:
+    out = {}
+    for lang in ("fr", "es"):
+        try:
+            out[lang] = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang])
+        except OSError:
+            out[lang] = gettext.NullTranslations()
+    return out
+
+
+def load_countries(country_model) -> None:
+    regions = {row["iso2"]: row["m49_region"] for row in _csv("country_regions.csv")}
+    translators = _translators()
+    for country in pycountry.countries:
+        english = getattr(country, "common_name", None) or country.name
+        names = {"en": english}
+        for lang, translator in translators.items():
+            names[lang] = translator.gettext(country.name)
+        country_model.objects.update_or_create(
+            iso2=country.alpha_2,
+            defaults={
+                "iso3": country.alpha_3,
+                "m49": country.numeric,
+                "name": names,
+                "region_id": regions.get(country.alpha_2),
+            },
+        )
+
+
+def taskforce() -> dict:
+    with (DATA / "taskforce.yaml").open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def load_organisations(organisation_model) -> None:
+    data = taskforce()
+    for role, key in (("member", "members"), ("observer", "observers")):
+        for entry in data.get(key, []):
+            acronym = str(entry["acronym"])
+            organisation_model.objects.update_or_create(
+                slug=slugify(acronym),
+                defaults={
+                    "acronym": acronym,
+                    "name": {"en": entry["name"]},
+                    "role": role,
+                    "since": str(entry.get("since", ""))[:10],
+                },
+            )

@@ -1,0 +1,2 @@
+class IngestError(Exception):
+    """An input that cannot be ingested; the message is shown to the user as the reason."""

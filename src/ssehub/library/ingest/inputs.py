@@ -1,0 +1,188 @@
+"""Turn what the user named (files, folders, URLs, manifests) into a stream of inputs.
+
+Each :class:`Input` knows how to read its bytes (lazily, with the size limit), its label (the
+path or URL as given, or the file inside a folder) and any metadata a manifest gave for it.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+from ssehub.core.net import FetchError, fetch
+from ssehub.library.ingest.errors import IngestError
+
+MANIFEST_SUFFIXES = (".csv", ".jsonl", ".ndjson")
+FILE_COLUMNS = ("file", "path", "url")
+
+
+@dataclass
+class Input:
+    label: str
+    filename: str = ""
+    reader: Callable[[], bytes] | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    source_url: str = ""
+    error: str = ""
+
+    def read(self) -> bytes | None:
+        """The bytes of the input, or None for a metadata-only manifest row."""
+        if self.error:
+            raise IngestError(self.error)
+        return self.reader() if self.reader else None
+
+
+def _limit_message(size: int) -> str:
+    limit = settings.SSEHUB_MAX_FILE_BYTES
+    return f"file is {size:,} bytes, over the size limit of {limit:,} (SSEHUB_MAX_FILE_BYTES)"
+
+
+def read_path(path: Path) -> bytes:
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError as exc:
+        raise IngestError(f"file not found: {path}") from exc
+    if size > settings.SSEHUB_MAX_FILE_BYTES:
+        raise IngestError(_limit_message(size))
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise IngestError(f"cannot read {path}: {exc.strerror}") from exc
+
+
+def read_url(url: str) -> bytes:
+    try:
+        return fetch(url).content
+    except FetchError as exc:
+        raise IngestError(str(exc)) from exc
+
+
+def from_path(path: Path, label: str, metadata: dict | None = None) -> Input:
+    return Input(label=label, filename=path.name, reader=lambda: read_path(path),
+                 metadata=metadata or {})
+
+
+def from_url(url: str, metadata: dict | None = None, label: str | None = None) -> Input:
+    name = url.rstrip("/").rsplit("/", 1)[-1].split("?")[0] or "download"
+    return Input(label=label or url, filename=name, reader=lambda: read_url(url),
+                 metadata=metadata or {}, source_url=url)
+
+
+def from_bytes(data: bytes, filename: str, metadata: dict | None = None) -> Input:
+    """An input already in memory (a web upload)."""
+    if len(data) > settings.SSEHUB_MAX_FILE_BYTES:
+        return Input(label=filename, filename=filename, error=_limit_message(len(data)))
+    return Input(label=filename, filename=filename, reader=lambda: data, metadata=metadata or {})
+
+
+def is_url(value: str) -> bool:
+    return value.lower().startswith(("http://", "https://"))
+
+
+def walk_folder(folder: Path, label: str) -> Iterator[Input]:
+    """Every visible file below ``folder``, in a stable order."""
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if name.startswith("."):
+                continue
+            path = Path(root) / name
+            yield from_path(path, os.path.join(label, os.path.relpath(path, folder)))
+
+
+def _manifest_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
+    """(line number, row or None, error) for each row of a CSV or JSONL manifest."""
+    if path.suffix.lower() == ".csv":
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            for row in reader:
+                clean = {k.strip().lower(): (v or "").strip() for k, v in row.items() if k}
+                yield reader.line_num, clean, ""
+        return
+    with path.open(encoding="utf-8-sig") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield number, None, f"line {number} is not valid JSON: {exc.msg}"
+                continue
+            if not isinstance(row, dict):
+                yield number, None, f"line {number} is not a JSON object"
+                continue
+            yield number, row, ""
+
+
+def _row_metadata(row: dict[str, Any]) -> dict[str, Any]:
+    """Manifest columns such as ``title_fr`` become per-language values."""
+    meta: dict[str, Any] = {}
+    for key, value in row.items():
+        if key in FILE_COLUMNS or value in (None, ""):
+            continue
+        base, _sep, lang = key.partition("_")
+        if base in ("title", "abstract") and lang and len(lang) == 2:
+            current = meta.get(base)
+            if not isinstance(current, dict):
+                current = {} if not current else {"und": current}
+            current[lang] = value
+            meta[base] = current
+        else:
+            meta[key] = value
+    return meta
+
+
+def is_manifest(path: Path) -> bool:
+    if path.suffix.lower() not in MANIFEST_SUFFIXES or not path.is_file():
+        return False
+    if path.suffix.lower() != ".csv":
+        return True
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        header = [h.strip().lower() for h in next(csv.reader(handle), [])]
+    return any(col in header for col in (*FILE_COLUMNS, "title"))
+
+
+def from_manifest(path: Path, label: str) -> Iterator[Input]:
+    base = path.parent
+    for number, row, error in _manifest_rows(path):
+        row_label = f"{label}:{number}"
+        if row is None:
+            yield Input(label=row_label, error=error)
+            continue
+        target = str(row.get("file") or row.get("path") or row.get("url") or "").strip()
+        metadata = _row_metadata(row)
+        if not target:
+            yield Input(label=row_label, metadata=metadata)
+        elif is_url(target):
+            yield from_url(target, metadata, label=row_label)
+        else:
+            file_path = (base / target) if not os.path.isabs(target) else Path(target)
+            if not file_path.is_file():
+                yield Input(label=row_label, metadata=metadata,
+                            error=f"file not found: {target} (row {number} of {label})")
+            else:
+                yield from_path(file_path, row_label, metadata)
+
+
+def expand(targets: list[str]) -> Iterator[Input]:
+    """Inputs for each command-line target, in order."""
+    for target in targets:
+        if is_url(target):
+            yield from_url(target)
+            continue
+        path = Path(target)
+        if path.is_dir():
+            yield from walk_folder(path, target)
+        elif is_manifest(path):
+            yield from from_manifest(path, target)
+        elif path.exists():
+            yield from_path(path, target)
+        else:
+            yield Input(label=target, error=f"file not found: {target}")

@@ -1,0 +1,231 @@
+"""The ingestion service: one input in, one stored item (or a clear reason) out.
+
+Order matters: everything that can fail (reading, detecting, extracting, validating metadata)
+happens before the database is touched, and the item, its file, its fingerprint and the hooks
+all commit in one transaction, so a failure or a ``kill -9`` never leaves half an item; a
+re-run finds what was done by content hash and carries on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils.module_loading import import_string
+
+from ssehub.library import language, storage
+from ssehub.library.ingest import dedup
+from ssehub.library.ingest.detect import detect
+from ssehub.library.ingest.errors import IngestError
+from ssehub.library.ingest.extract import Extracted, extract
+from ssehub.library.ingest.inputs import Input
+from ssehub.library.metadata import MetadataError, from_dict
+from ssehub.library.models import Item, ItemFile, Status, TextBand
+from ssehub.library.services import create_item, update_item
+
+CREATED, UPDATED, UNCHANGED, DUPLICATE, FAILED = (
+    "created", "updated", "unchanged", "duplicate", "failed",
+)
+
+
+@dataclass
+class Result:
+    input: str
+    status: str
+    id: int | None = None
+    reason: str = ""
+    notes: list[str] = field(default_factory=list)
+    duplicate_of: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"input": self.input, "id": self.id, "status": self.status}
+        if self.reason:
+            out["reason"] = self.reason
+        if self.notes:
+            out["notes"] = self.notes
+        if self.duplicate_of:
+            out["duplicate_of"] = self.duplicate_of
+        return out
+
+    def to_json(self) -> str:
+        return json.dumps(self.as_dict(), ensure_ascii=False)
+
+
+@dataclass
+class Options:
+    actor: Any = None
+    status: str = Status.PUBLISHED
+    provenance: str = "cli"
+    source_name: str = ""
+    defaults: dict[str, Any] = field(default_factory=dict)
+
+
+def run_hooks(item: Item) -> None:
+    """Hand the item to the SDG mapper, the indexer and any other configured hook."""
+    for path in settings.SSEHUB_INGEST_HOOKS:
+        import_string(path)(item)
+
+
+def _metadata_from(extracted: Extracted, given: dict[str, Any], filename: str) -> dict[str, Any]:
+    """Merge extracted metadata under what the user gave (the user wins)."""
+    title = given.get("title") or extracted.title or PurePath(filename).stem.replace("_", " ")
+    text_language = extracted.language or language.detect(extracted.text)
+    if isinstance(title, str):
+        title_language = language.detect(title) or text_language or "und"
+        title = {title_language: title}
+    abstract = given.get("abstract") or extracted.abstract
+    if isinstance(abstract, str) and abstract:
+        abstract = {language.detect(abstract) or text_language or "und": abstract}
+    meta = dict(given)
+    meta["title"] = title
+    if abstract:
+        meta["abstract"] = abstract
+    meta.setdefault("creators", extracted.creators)
+    if extracted.date and not given.get("date"):
+        meta["date"] = extracted.date
+    if not given.get("keywords") and extracted.keywords:
+        meta["keywords"] = extracted.keywords
+    if not given.get("languages") and text_language:
+        meta["languages"] = [text_language]
+    return meta
+
+
+def _near_duplicate(sig) -> tuple[Item | None, float]:
+    if sig is None:
+        return None, 0.0
+    from django.db.models import Q
+
+    query = Q()
+    for band, value in dedup.bands(sig):
+        query |= Q(band=band, hash=value)
+    candidates = (
+        ItemFile.objects.filter(id__in=TextBand.objects.filter(query).values("file_id"))
+        .exclude(minhash=None)
+        .select_related("item")[:50]
+    )
+    best, best_score = None, 0.0
+    for candidate in candidates:
+        score = dedup.similarity(sig, dedup.from_bytes(candidate.minhash))
+        if score > best_score:
+            best, best_score = candidate.item, score
+    if best_score >= settings.SSEHUB_NEAR_DUPLICATE_THRESHOLD:
+        return best, best_score
+    return None, best_score
+
+
+def _add_file(item: Item, data: bytes, digest: str, mime: str, filename: str, text: str, sig):
+    file = ItemFile.objects.create(
+        item=item, sha256=digest, size=len(data), mime_type=mime, filename=filename[:255],
+        text=text, minhash=dedup.to_bytes(sig) if sig is not None else None,
+    )
+    if sig is not None:
+        TextBand.objects.bulk_create(
+            TextBand(file=file, band=band, hash=value) for band, value in dedup.bands(sig)
+        )
+    return file
+
+
+def _existing_metadata_only(meta: dict[str, Any]) -> Item | None:
+    """An item a metadata-only manifest row already made (found by DOI or URL)."""
+    identifiers = meta.get("identifiers") or {}
+    doi = meta.get("doi") or identifiers.get("doi")
+    url = meta.get("url") or identifiers.get("url")
+    if doi:
+        found = Item.objects.filter(doi__iexact=str(doi).strip()).first()
+        if found:
+            return found
+    if url:
+        for item in Item.objects.filter(identifiers__has_key="url").only("id", "identifiers"):
+            if item.identifiers.get("url") == url:
+                return item
+    return None
+
+
+def _update_if_needed(item: Item, given: dict[str, Any], options: Options, label: str) -> Result:
+    if not given:
+        return Result(label, UNCHANGED, item.pk, notes=["already in the library"])
+    changed = update_item(item, given, actor=options.actor, comment=f"re-ingested from {label}")
+    return Result(label, UPDATED if changed else UNCHANGED, item.pk)
+
+
+def ingest_one(source: Input, options: Options) -> Result:
+    """Ingest one input; never raises for bad input, returns a failed Result instead."""
+    label = source.label
+    given = {**options.defaults, **source.metadata}
+    try:
+        data = source.read()
+        if data is None:
+            return _ingest_metadata_only(label, given, options)
+        if len(data) > settings.SSEHUB_MAX_FILE_BYTES:
+            raise IngestError(f"file is {len(data):,} bytes, over the size limit of "
+                              f"{settings.SSEHUB_MAX_FILE_BYTES:,}")
+        digest = storage.sha256_bytes(data)
+        existing = ItemFile.objects.filter(sha256=digest).select_related("item").first()
+        if existing is not None:
+            return _update_if_needed(existing.item, source.metadata, options, label)
+        detected = detect(data, source.filename)
+        extracted = extract(detected.kind, data)
+        notes = [n for n in (detected.note, *extracted.notes) if n]
+        meta_dict = _metadata_from(extracted, given, source.filename)
+        meta = from_dict(meta_dict)
+        sig = dedup.signature(extracted.text)
+        storage.store(data)
+        with transaction.atomic():
+            twin, score = _near_duplicate(sig)
+            if twin is not None:
+                _add_file(twin, data, digest, detected.mime_type, source.filename,
+                          extracted.text, sig)
+                run_hooks(twin)
+                notes.append(f"same work as item {twin.pk} (similarity {score:.2f}): "
+                             "added as another file of it")
+                return Result(label, DUPLICATE, twin.pk, notes=notes, duplicate_of=twin.pk)
+            item = create_item(
+                meta, actor=options.actor, status=options.status,
+                provenance=options.provenance, source_name=options.source_name,
+                source_url=source.source_url, full_text=extracted.text,
+            )
+            _add_file(item, data, digest, detected.mime_type, source.filename,
+                      extracted.text, sig)
+            run_hooks(item)
+        return Result(label, CREATED, item.pk, notes=notes)
+    except IngestError as exc:
+        return Result(label, FAILED, reason=str(exc))
+    except MetadataError as exc:
+        return Result(label, FAILED, reason=f"invalid metadata: {exc}")
+    except PermissionDenied as exc:
+        return Result(label, FAILED, reason=f"permission denied: {exc}")
+    except MemoryError:
+        return Result(label, FAILED, reason="the file needs more memory than is available")
+
+
+def _ingest_metadata_only(label: str, given: dict[str, Any], options: Options) -> Result:
+    if not given.get("title"):
+        raise IngestError("a manifest row needs a file, a URL or at least a title")
+    existing = _existing_metadata_only(given)
+    if existing is not None:
+        return _update_if_needed(existing, given, options, label)
+    with transaction.atomic():
+        item = create_item(given, actor=options.actor, status=options.status,
+                           provenance=options.provenance, source_name=options.source_name)
+        run_hooks(item)
+    return Result(label, CREATED, item.pk)
+
+
+def ingest(
+    sources: Iterable[Input],
+    options: Options | None = None,
+    on_result: Callable[[Result], None] | None = None,
+) -> Iterator[Result]:
+    """Ingest inputs one by one; a failure is reported and the batch goes on."""
+    options = options or Options()
+    for source in sources:
+        result = ingest_one(source, options)
+        if on_result:
+            on_result(result)
+        yield result

@@ -1,0 +1,295 @@
+"""One metadata schema for items: read from manifests, demo files, forms and the API, written
+to exports and version snapshots. Validation happens here, before anything is stored.
+
+The dictionary form (see :func:`item_to_dict`) is the contract: ``from_dict`` accepts it back,
+so an export can be re-ingested and a version snapshot restored.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pycountry
+
+from ssehub.core.models import Country, Organisation, Region
+from ssehub.library import language
+from ssehub.library.models import Item, ItemType
+from ssehub.sdg.models import Goal, Target
+
+DATE_RE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+LANG_RE = re.compile(r"^[a-z]{2,3}$")
+IDENTIFIER_SCHEMES = ("doi", "isbn", "issn", "handle", "url")
+MAX_TITLE = 1000
+
+
+class MetadataError(ValueError):
+    """Metadata that cannot be stored; ``errors`` maps each field to what is wrong with it."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+
+
+@dataclass
+class Metadata:
+    """Validated metadata, ready to apply to an :class:`Item`."""
+
+    title: dict[str, str] = field(default_factory=dict)
+    abstract: dict[str, str] = field(default_factory=dict)
+    item_type: str = "other"
+    creators: list[dict[str, str]] = field(default_factory=list)
+    publisher: str = ""
+    date: tuple[int | None, int | None, int | None] = (None, None, None)
+    languages: list[str] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)
+    regions: list[str] = field(default_factory=list)
+    sdgs: list[tuple[int, str | None]] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    licence: str = ""
+    identifiers: dict[str, str] = field(default_factory=dict)
+    organisation_id: int | None = None
+    present: set[str] = field(default_factory=set)
+
+
+def _text(value: Any) -> str:
+    return re.sub(r"\s+", " ", str(value or "")).strip()
+
+
+def _per_language(value: Any, name: str, errors: dict[str, str]) -> dict[str, str]:
+    """Accept ``{"en": "..."}`` or a plain string whose language is then detected."""
+    if value in (None, "", {}):
+        return {}
+    if isinstance(value, str):
+        text = _text(value)
+        return {language.detect(text) or "und": text} if text else {}
+    if isinstance(value, dict):
+        out = {}
+        for lang, text in value.items():
+            lang = str(lang).lower().split("-")[0]
+            if not (LANG_RE.match(lang) or lang == "und"):
+                errors[name] = f"unknown language code {lang!r}"
+                continue
+            if _text(text):
+                out[lang] = _text(text) if name == "title" else str(text).strip()
+        return out
+    errors[name] = "expected text or an object of language → text"
+    return {}
+
+
+def parse_date(value: Any) -> tuple[int | None, int | None, int | None]:
+    """Parse ``2020``, ``2020-01`` or ``2020-01-15`` (year, month or day precision)."""
+    if value in (None, ""):
+        return (None, None, None)
+    match = DATE_RE.match(str(value).strip()[:10])
+    if not match:
+        raise ValueError(f"{value!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
+    year, month, day = (int(g) if g else None for g in match.groups())
+    if not 1000 <= year <= 2100 or (month and not 1 <= month <= 12) or (day and not 1 <= day <= 31):
+        raise ValueError(f"{value!r} is out of range")
+    return (year, month, day)
+
+
+def _country_code(value: str) -> str | None:
+    value = value.strip()
+    try:
+        found = pycountry.countries.lookup(value)
+    except LookupError:
+        return None
+    return found.alpha_2
+
+
+def _organisation(value: Any) -> int | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, int):
+        return Organisation.objects.filter(pk=value).values_list("pk", flat=True).first()
+    value = str(value).strip()
+    org = (
+        Organisation.objects.filter(slug=value).first()
+        or Organisation.objects.filter(acronym__iexact=value).first()
+    )
+    return org.pk if org else None
+
+
+def _sdgs(value: Any, errors: dict[str, str]) -> list[tuple[int, str | None]]:
+    out: list[tuple[int, str | None]] = []
+    values = value if isinstance(value, list) else re.split(r"[;,\s]+", str(value or ""))
+    goals = set(Goal.objects.values_list("number", flat=True))
+    for entry in values:
+        if entry in (None, ""):
+            continue
+        goal, target = None, None
+        if isinstance(entry, dict):
+            goal, target = entry.get("goal"), entry.get("target")
+        else:
+            text = str(entry).strip().upper().removeprefix("SDG").strip()
+            if "." in text:
+                target = text.lower()
+                goal = text.split(".")[0]
+            else:
+                goal = text
+        try:
+            goal = int(goal)
+        except (TypeError, ValueError):
+            errors["sdgs"] = f"{entry!r} is not an SDG goal or target"
+            continue
+        if goal not in goals:
+            errors["sdgs"] = f"there is no SDG {goal}"
+            continue
+        if target and not Target.objects.filter(code=target, goal_id=goal).exists():
+            errors["sdgs"] = f"there is no SDG target {target}"
+            continue
+        if (goal, target) not in out:
+            out.append((goal, target))
+    return out
+
+
+def from_dict(data: dict[str, Any]) -> Metadata:
+    """Validate a metadata dictionary; raise :class:`MetadataError` naming every bad field."""
+    if not isinstance(data, dict):
+        raise MetadataError({"metadata": "expected an object"})
+    errors: dict[str, str] = {}
+    meta = Metadata(present={k for k, v in data.items() if v not in (None, "", [], {})})
+    meta.title = _per_language(data.get("title"), "title", errors)
+    if any(len(t) > MAX_TITLE for t in meta.title.values()):
+        errors["title"] = f"longer than {MAX_TITLE} characters"
+    meta.abstract = _per_language(data.get("abstract"), "abstract", errors)
+    item_type = str(data.get("type") or data.get("item_type") or "other").strip().lower()
+    if not ItemType.objects.filter(slug=item_type).exists():
+        errors["type"] = f"unknown item type {item_type!r}"
+    meta.item_type = item_type
+    creators = data.get("creators") or []
+    if isinstance(creators, str):
+        creators = [c for c in re.split(r";|\|", creators) if c.strip()]
+    for entry in creators:
+        if isinstance(entry, dict):
+            name, kind = _text(entry.get("name")), entry.get("kind", "person")
+        else:
+            name, kind = _text(entry), "person"
+        if kind not in ("person", "organisation"):
+            errors["creators"] = f"unknown creator kind {kind!r}"
+        if name:
+            meta.creators.append({"name": name[:300], "kind": kind})
+    meta.publisher = _text(data.get("publisher"))[:300]
+    try:
+        meta.date = parse_date(data.get("date"))
+    except ValueError as exc:
+        errors["date"] = str(exc)
+    langs = data.get("languages") or []
+    if isinstance(langs, str):
+        langs = re.split(r"[;,\s]+", langs)
+    meta.languages = [lang.strip().lower() for lang in langs if lang and lang.strip()]
+    if any(not LANG_RE.match(lang) for lang in meta.languages):
+        errors["languages"] = "use ISO 639-1 codes such as en, fr, es"
+    countries = data.get("countries") or []
+    if isinstance(countries, str):
+        countries = re.split(r"[;,]+", countries)
+    for value in countries:
+        if not str(value).strip():
+            continue
+        code = _country_code(str(value))
+        if not code or not Country.objects.filter(iso2=code).exists():
+            errors["countries"] = f"unknown country {value!r}"
+        elif code not in meta.countries:
+            meta.countries.append(code)
+    regions = data.get("regions") or []
+    if isinstance(regions, str):
+        regions = re.split(r"[;,\s]+", regions)
+    for value in regions:
+        code = str(value).strip().zfill(3)
+        if code == "000":
+            continue
+        if not Region.objects.filter(m49=code).exists():
+            errors["regions"] = f"unknown M49 region {value!r}"
+        elif code not in meta.regions:
+            meta.regions.append(code)
+    meta.sdgs = _sdgs(data.get("sdgs"), errors)
+    keywords = data.get("keywords") or []
+    if isinstance(keywords, str):
+        keywords = re.split(r"[;,]+", keywords)
+    meta.keywords = list(dict.fromkeys(_text(k) for k in keywords if _text(k)))
+    meta.licence = _text(data.get("licence") or data.get("license"))[:100]
+    identifiers = data.get("identifiers") or {}
+    if not isinstance(identifiers, dict):
+        errors["identifiers"] = "expected an object such as {'doi': '10.1234/x'}"
+        identifiers = {}
+    for scheme in IDENTIFIER_SCHEMES:
+        if data.get(scheme):
+            identifiers.setdefault(scheme, data[scheme])
+    for scheme, value in identifiers.items():
+        if scheme not in IDENTIFIER_SCHEMES:
+            errors["identifiers"] = f"unknown identifier scheme {scheme!r}"
+        elif _text(value):
+            meta.identifiers[scheme] = _text(value)
+    doi = meta.identifiers.get("doi", "")
+    if doi:
+        doi = re.sub(r"^(https?://(dx\.)?doi\.org/|doi:)", "", doi, flags=re.I)
+        if not re.match(r"^10\.\d{4,9}/\S+$", doi):
+            errors["identifiers"] = f"{doi!r} is not a DOI"
+        meta.identifiers["doi"] = doi
+    url = meta.identifiers.get("url", "")
+    if url and not re.match(r"^https?://", url):
+        errors["identifiers"] = f"{url!r} is not an http(s) URL"
+    org = data.get("organisation")
+    meta.organisation_id = _organisation(org)
+    if org and meta.organisation_id is None:
+        errors["organisation"] = f"unknown organisation {org!r}"
+    if errors:
+        raise MetadataError(errors)
+    return meta
+
+
+def item_to_dict(item: Item) -> dict[str, Any]:
+    """The item's metadata as a plain dictionary (export, versions, API)."""
+    date = item.date_display
+    return {
+        "id": item.pk,
+        "uid": str(item.uid),
+        "title": dict(item.title),
+        "abstract": dict(item.abstract),
+        "original_language": item.original_language,
+        "type": item.item_type_id,
+        "creators": [{"name": c.name, "kind": c.kind} for c in item.creators.all()],
+        "publisher": item.publisher,
+        "date": date,
+        "languages": list(item.languages),
+        "countries": sorted(c.iso2 for c in item.countries.all()),
+        "regions": sorted(r.m49 for r in item.regions.all()),
+        "sdgs": [
+            {"goal": link.goal_id, "target": link.target_id, "source": link.source,
+             "confidence": link.confidence}
+            for link in item.sdg_links.all()
+        ],
+        "keywords": list(item.keywords),
+        "licence": item.licence,
+        "identifiers": dict(item.identifiers),
+        "organisation": item.organisation.slug if item.organisation_id else None,
+        "status": item.status,
+        "provenance": {
+            "kind": item.provenance,
+            "source": item.source_name,
+            "record": item.source_record,
+            "url": item.source_url,
+            "at": item.created_at.isoformat() if item.created_at else None,
+        },
+        "files": [
+            {"filename": f.filename, "sha256": f.sha256, "size": f.size, "mime_type": f.mime_type}
+            for f in item.files.all()
+        ],
+    }
+
+
+VERSIONED_FIELDS = (
+    "title", "abstract", "type", "creators", "publisher", "date", "languages", "countries",
+    "regions", "sdgs", "keywords", "licence", "identifiers", "organisation",
+)
+
+
+def snapshot(item: Item) -> dict[str, Any]:
+    """The part of the metadata that versions track and restore."""
+    data = item_to_dict(item)
+    snap = {key: data[key] for key in VERSIONED_FIELDS}
+    snap["sdgs"] = [s for s in snap["sdgs"] if s["source"] == "editor"]
+    return snap

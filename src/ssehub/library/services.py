@@ -1,0 +1,187 @@
+"""Write paths for items: create, update, change status, restore a version.
+
+Every write goes through here, whatever called it (CLI, upload form, admin, harvester), so the
+permission checks, the version history and the one-transaction rule hold everywhere.
+``actor=None`` is the system itself (a shell command run by the operator), which may do anything.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from ssehub.core.roles import require
+from ssehub.library import permissions
+from ssehub.library.metadata import Metadata, from_dict, snapshot
+from ssehub.library.models import Creator, Item, ItemGoal, ItemVersion, Status, StatusChange
+
+SYSTEM = None
+
+
+def _is_system(actor) -> bool:
+    return actor is SYSTEM
+
+
+def apply_metadata(item: Item, meta: Metadata, *, only_present: bool = False) -> None:
+    """Copy validated metadata onto a saved item (fields and relations)."""
+
+    def wanted(name: str) -> bool:
+        return not only_present or name in meta.present
+
+    if wanted("title"):
+        item.title = meta.title
+    if wanted("abstract"):
+        item.abstract = meta.abstract
+    if wanted("type") or wanted("item_type"):
+        item.item_type_id = meta.item_type
+    if wanted("publisher"):
+        item.publisher = meta.publisher
+    if wanted("date"):
+        item.pub_year, item.pub_month, item.pub_day = meta.date
+    if wanted("languages"):
+        item.languages = meta.languages
+    if wanted("keywords"):
+        item.keywords = meta.keywords
+    if wanted("licence") or wanted("license"):
+        item.licence = meta.licence
+    if wanted("identifiers") or any(s in meta.present for s in ("doi", "isbn", "handle", "url")):
+        item.identifiers = meta.identifiers
+        item.doi = meta.identifiers.get("doi", "")
+    if wanted("organisation") and meta.organisation_id:
+        item.organisation_id = meta.organisation_id
+    if not item.original_language and item.title:
+        item.original_language = next(iter(item.title))
+    item.save()
+    if wanted("creators"):
+        item.creators.all().delete()
+        Creator.objects.bulk_create(
+            Creator(item=item, position=i, name=c["name"], kind=c["kind"])
+            for i, c in enumerate(meta.creators)
+        )
+    if wanted("countries"):
+        item.countries.set(meta.countries)
+    if wanted("regions"):
+        item.regions.set(meta.regions)
+    if wanted("sdgs"):
+        item.sdg_links.filter(source=ItemGoal.Source.EDITOR).delete()
+        ItemGoal.objects.bulk_create(
+            ItemGoal(item=item, goal_id=goal, target_id=target, source=ItemGoal.Source.EDITOR)
+            for goal, target in meta.sdgs
+        )
+
+
+def record_version(item: Item, actor, comment: str = "") -> ItemVersion | None:
+    """Snapshot the item's metadata if it changed since the last version."""
+    data = snapshot(item)
+    last = item.versions.order_by("-number").first()
+    if last is not None and last.data == data:
+        return None
+    changed = sorted(k for k in data if last is None or last.data.get(k) != data[k])
+    return ItemVersion.objects.create(
+        item=item,
+        number=(last.number + 1) if last else 1,
+        data=data,
+        changed_fields=changed,
+        comment=comment[:300],
+        changed_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+
+
+def _actor_or_none(actor):
+    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+
+
+@transaction.atomic
+def create_item(
+    data: dict[str, Any] | Metadata,
+    *,
+    actor=SYSTEM,
+    status: str = Status.DRAFT,
+    provenance: str = "upload",
+    source_name: str = "",
+    source_record: str = "",
+    source_url: str = "",
+    full_text: str = "",
+) -> Item:
+    """Validate and store a new item, with its first version and status entry."""
+    meta = data if isinstance(data, Metadata) else from_dict(data)
+    if not _is_system(actor):
+        require(
+            permissions.can_submit(actor, meta.organisation_id),
+            "You can only submit items for an organisation you belong to.",
+        )
+        if status != Status.DRAFT:
+            require(
+                permissions.is_editor(actor) or status == Status.IN_REVIEW,
+                "Only editors can publish.",
+            )
+    item = Item(
+        status=status,
+        provenance=provenance,
+        source_name=source_name[:200],
+        source_record=source_record[:500],
+        source_url=source_url[:1000],
+        full_text=full_text,
+        created_by=_actor_or_none(actor),
+        status_changed_at=timezone.now(),
+        status_changed_by=_actor_or_none(actor),
+    )
+    apply_metadata(item, meta)
+    StatusChange.objects.create(item=item, to_status=status, changed_by=_actor_or_none(actor))
+    record_version(item, actor, "created")
+    return item
+
+
+@transaction.atomic
+def update_item(item: Item, data: dict[str, Any], *, actor=SYSTEM, comment: str = "") -> bool:
+    """Apply the fields present in ``data``; return whether anything changed."""
+    if not _is_system(actor):
+        require(permissions.can_edit(actor, item), "You may not edit this item.")
+    meta = from_dict(data)
+    if not _is_system(actor) and meta.organisation_id and meta.organisation_id != item.organisation_id:
+        require(
+            permissions.can_submit(actor, meta.organisation_id),
+            "You can only move items to an organisation you belong to.",
+        )
+    item = Item.objects.select_for_update().get(pk=item.pk)
+    apply_metadata(item, meta, only_present=True)
+    return record_version(item, actor, comment or "edited") is not None
+
+
+@transaction.atomic
+def change_status(item: Item, to_status: str, *, actor=SYSTEM, note: str = "") -> Item:
+    """Move an item along the workflow, if the actor's role allows that transition."""
+    item = Item.objects.select_for_update().get(pk=item.pk)
+    if to_status not in Status.values:
+        raise ValueError(f"unknown status {to_status!r}")
+    if item.status == to_status:
+        return item
+    if not _is_system(actor):
+        require(
+            to_status in permissions.allowed_transitions(actor, item),
+            f"You may not move this item from {item.status} to {to_status}.",
+        )
+    StatusChange.objects.create(
+        item=item, from_status=item.status, to_status=to_status,
+        changed_by=_actor_or_none(actor), note=note[:500],
+    )
+    item.status = to_status
+    item.status_changed_at = timezone.now()
+    item.status_changed_by = _actor_or_none(actor)
+    item.save(update_fields=["status", "status_changed_at", "status_changed_by", "updated_at"])
+    return item
+
+
+@transaction.atomic
+def restore_version(item: Item, number: int, *, actor=SYSTEM) -> ItemVersion:
+    """Bring back the metadata of version ``number``; the restore is itself a new version."""
+    if not _is_system(actor):
+        require(permissions.can_edit(actor, item), "You may not edit this item.")
+    version = item.versions.get(number=number)
+    meta = from_dict(version.data)
+    item = Item.objects.select_for_update().get(pk=item.pk)
+    apply_metadata(item, meta)
+    new = record_version(item, actor, f"restored version {number}")
+    return new or item.versions.order_by("-number").first()

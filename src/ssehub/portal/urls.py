@@ -1,0 +1,12 @@
+from django.urls import path
+
+from ssehub.portal import views
+
+app_name = "portal"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("items/", views.item_list, name="item_list"),
+    path("items/<int:pk>/", views.item_detail, name="item"),
+    path("items/<int:pk>/files/<int:file_id>/", views.file_download, name="file"),
+    path("organisations/<slug:slug>/", views.organisation, name="organisation"),
+]

@@ -1,0 +1,177 @@
+"""Django settings for SSE Hub.
+
+Everything that differs between a laptop and a production server comes from environment
+variables, and every default is the safe one: DEBUG off, a secret key generated once and kept
+in the data folder, hosts limited to this machine, SQLite in WAL mode under ``var/``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_list(name: str, default: str = "") -> list[str]:
+    return [part.strip() for part in os.environ.get(name, default).split(",") if part.strip()]
+
+
+DATA_DIR = Path(os.environ.get("SSEHUB_DATA_DIR", "var")).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+FILES_DIR = DATA_DIR / "files"
+
+
+def _secret_key() -> str:
+    """Use SSEHUB_SECRET_KEY, else a random key generated once and kept in the data folder."""
+    key = os.environ.get("SSEHUB_SECRET_KEY")
+    if key:
+        return key
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = _env_bool("SSEHUB_DEBUG", False)
+ALLOWED_HOSTS = _env_list("SSEHUB_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+CSRF_TRUSTED_ORIGINS = _env_list("SSEHUB_CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "ssehub.core",
+    "ssehub.sdg",
+    "ssehub.library",
+    "ssehub.portal",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "ssehub.urls"
+WSGI_APPLICATION = "ssehub.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "ssehub.portal.context_processors.portal",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", f"sqlite:///{DATA_DIR / 'ssehub.sqlite3'}"),
+        conn_max_age=int(os.environ.get("SSEHUB_DB_CONN_MAX_AGE", "0")),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers go on while the ingester writes; IMMEDIATE avoids "database is locked"
+    # upgrades from read to write transactions under concurrency.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+        "PRAGMA busy_timeout=10000;",
+        "transaction_mode": "IMMEDIATE",
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("fr", _("French")), ("es", _("Spanish"))]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "portal:home"
+LOGOUT_REDIRECT_URL = "portal:home"
+
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if _env_bool("SSEHUB_HTTPS", False):
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = 31536000
+
+# --- SSE Hub settings ------------------------------------------------------------------------
+# Largest file accepted by upload, CLI and harvest (bytes). Default 100 MB.
+SSEHUB_MAX_FILE_BYTES = int(os.environ.get("SSEHUB_MAX_FILE_BYTES", str(100 * 1024 * 1024)))
+# Largest total uncompressed size of a DOCX (zip) archive: the guard against zip bombs.
+SSEHUB_MAX_UNZIPPED_BYTES = int(os.environ.get("SSEHUB_MAX_UNZIPPED_BYTES", str(300 * 1024 * 1024)))
+# Seconds before fetching a URL gives up.
+SSEHUB_FETCH_TIMEOUT = float(os.environ.get("SSEHUB_FETCH_TIMEOUT", "20"))
+# Hosts or networks that may be fetched although they resolve to loopback/private addresses
+# (e.g. "127.0.0.1,10.0.0.0/8,intranet.example.org"). Empty by default: nothing internal.
+SSEHUB_URL_ALLOWLIST = _env_list("SSEHUB_URL_ALLOWLIST")
+# Jaccard similarity above which two texts are one work (same report as PDF and HTML).
+SSEHUB_NEAR_DUPLICATE_THRESHOLD = float(os.environ.get("SSEHUB_NEAR_DUPLICATE_THRESHOLD", "0.8"))
+# Callables run on every ingested item inside its transaction: SDG mapping, indexing, ...
+SSEHUB_INGEST_HOOKS: list[str] = []
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("SSEHUB_LOG_LEVEL", "WARNING")},
+}
