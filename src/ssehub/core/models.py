@@ -27,9 +27,6 @@ class Region(models.Model):
     def __str__(self) -> str:
         return pick(self.name)
 
-    def natural_key(self) -> tuple[str]:
-        return (self.m49,)
-
 
 class Country(models.Model):
     """An ISO 3166-1 country or area, with its M49 code and region."""
@@ -78,9 +75,6 @@ class Organisation(models.Model):
         if self.acronym and self.acronym != name:
             return f"{self.acronym} – {name}"
         return name or self.slug
-
-    def natural_key(self) -> tuple[str]:
-        return (self.slug,)
 
     def get_absolute_url(self) -> str:
         return reverse("portal:organisation", args=[self.slug])
