@@ -73,7 +73,7 @@ def create_backup(path: Path, advance=lambda n=1: None) -> dict:
 
 def _read_archive(path: Path) -> tuple[dict, bytes, dict[str, tarfile.TarInfo], tarfile.TarFile]:
     try:
-        archive = tarfile.open(path, "r:gz")
+        archive = tarfile.open(path, "r:gz")  # noqa: SIM115 - closed by restore_backup
     except (OSError, tarfile.TarError) as exc:
         raise BackupError(f"{path} is not a backup archive: {exc}") from exc
     members: dict[str, tarfile.TarInfo] = {}
@@ -93,6 +93,23 @@ def _read_archive(path: Path) -> tuple[dict, bytes, dict[str, tarfile.TarInfo], 
     if hashlib.sha256(data).hexdigest() != manifest.get("data_sha256"):
         raise BackupError("data.json does not match its checksum: the archive is damaged")
     return manifest, data, members, archive
+
+
+def _flush() -> None:
+    """Empty every table inside the current transaction.
+
+    PostgreSQL refuses to TRUNCATE tables with pending deferred foreign-key checks from earlier
+    in the same transaction, so they are fired first and deferred again for loaddata, whose
+    fixtures may reference rows that come later in the file.
+    """
+    postgres = connection.vendor == "postgresql"
+    if postgres:
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    call_command("flush", interactive=False, verbosity=0)
+    if postgres:
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def restore_backup(path: Path, advance=lambda n=1: None) -> dict:
@@ -124,7 +141,7 @@ def restore_backup(path: Path, advance=lambda n=1: None) -> dict:
         fixture.write(data)
         fixture.flush()
         with transaction.atomic():
-            call_command("flush", interactive=False, verbosity=0)
+            _flush()
             call_command("loaddata", fixture.name, verbosity=0)
     return manifest
 

@@ -125,7 +125,7 @@ def fetch(url: str, *, max_bytes: int | None = None, timeout: float | None = Non
                     raise FetchError(f"{url} is over the size limit of {max_bytes} bytes")
                 chunks.append(chunk)
             return Fetched(url, b"".join(chunks), response.headers.get("Content-Type", ""))
-        except (urllib3.exceptions.TimeoutError, socket.timeout) as exc:
+        except (TimeoutError, urllib3.exceptions.TimeoutError) as exc:
             raise FetchError(f"timed out after {timeout:g} s fetching {url}") from exc
         except urllib3.exceptions.HTTPError as exc:
             raise FetchError(f"could not fetch {url}: {exc}") from exc

@@ -11,7 +11,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 
 @contextmanager
-def progress(label: str, total: int | None, enabled: bool = True) -> Iterator[Callable[[int], None]]:
+def progress(
+    label: str, total: int | None, enabled: bool = True
+) -> Iterator[Callable[[int], None]]:
     """Yield ``advance(n=1)``; draws a bar on an interactive stderr, nothing otherwise."""
     console = Console(file=sys.stderr)
     if not enabled or not console.is_terminal:

@@ -23,7 +23,10 @@ def load_regions(region_model) -> None:
     for row in _csv("regions_m49.csv"):  # parents come before children in the file
         region_model.objects.update_or_create(
             m49=row["m49"],
-            defaults={"name": {lang: row[lang] for lang in LANGS}, "parent_id": row["parent"] or None},
+            defaults={
+                "name": {lang: row[lang] for lang in LANGS},
+                "parent_id": row["parent"] or None,
+            },
         )
 
 

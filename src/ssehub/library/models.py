@@ -110,6 +110,9 @@ class Item(models.Model):
     def __str__(self) -> str:
         return self.display_title
 
+    def get_absolute_url(self) -> str:
+        return reverse("portal:item", args=[self.pk])
+
     @property
     def display_title(self) -> str:
         return pick(self.title) or _("(untitled)")
@@ -143,9 +146,6 @@ class Item(models.Model):
         if self.pub_month:
             return DatePrecision.MONTH
         return DatePrecision.YEAR if self.pub_year else ""
-
-    def get_absolute_url(self) -> str:
-        return reverse("portal:item", args=[self.pk])
 
 
 class Creator(models.Model):
@@ -235,6 +235,9 @@ class TextBand(models.Model):
     class Meta:
         indexes = [models.Index(fields=["band", "hash"], name="textband_lookup")]
 
+    def __str__(self) -> str:
+        return f"{self.file_id}:{self.band}"
+
 
 class ItemVersion(models.Model):
     """A snapshot of an item's metadata after a change: who changed what, when; restorable."""
@@ -275,3 +278,6 @@ class StatusChange(models.Model):
 
     class Meta:
         ordering = ["item", "changed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}: {self.from_status or '-'} → {self.to_status}"

@@ -140,7 +140,8 @@ def update_item(item: Item, data: dict[str, Any], *, actor=SYSTEM, comment: str 
     if not _is_system(actor):
         require(permissions.can_edit(actor, item), "You may not edit this item.")
     meta = from_dict(data)
-    if not _is_system(actor) and meta.organisation_id and meta.organisation_id != item.organisation_id:
+    moving = meta.organisation_id and meta.organisation_id != item.organisation_id
+    if not _is_system(actor) and moving:
         require(
             permissions.can_submit(actor, meta.organisation_id),
             "You can only move items to an organisation you belong to.",

@@ -23,6 +23,9 @@ class Goal(models.Model):
     def __str__(self) -> str:
         return f"SDG {self.number}: {pick(self.short)}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("portal:item_list") + f"?sdg={self.number}"
+
     @property
     def short_title(self) -> str:
         return pick(self.short)
@@ -30,9 +33,6 @@ class Goal(models.Model):
     @property
     def full_title(self) -> str:
         return pick(self.title)
-
-    def get_absolute_url(self) -> str:
-        return reverse("portal:item_list") + f"?sdg={self.number}"
 
 
 class Target(models.Model):

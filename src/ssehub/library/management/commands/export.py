@@ -9,7 +9,10 @@ from ssehub.library.models import Status
 
 
 class Command(BaseCommand):
-    help = "Write every item's metadata to stdout (or --output FILE) as CSV, or JSON lines with --json."
+    help = (
+        "Write every item's metadata to stdout (or --output FILE) as CSV, "
+        "or JSON lines with --json."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--json", action="store_true", help="JSON lines, one item per line")

@@ -1,0 +1,225 @@
+"""Every role against every write path of the item services.
+
+The services enforce permissions themselves, so these tests call them directly, as the CLI,
+the admin, the upload form and (later) the API do.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from ssehub.library import services
+from ssehub.library.models import Item, ItemVersion, Status
+
+META = {"title": {"en": "Worker cooperatives and decent work"}, "type": "report"}
+
+
+def _meta(org) -> dict:
+    return {**META, "organisation": org.slug}
+
+
+def _item(org, status=Status.DRAFT) -> Item:
+    return services.create_item(_meta(org), status=status)
+
+
+ROLES = ["anonymous", "plain_user", "contributor", "other_contributor", "editor", "admin_user"]
+
+
+@pytest.fixture
+def actor(request):
+    return request.getfixturevalue(request.param)
+
+
+# --- create -----------------------------------------------------------------------------------
+
+CREATE_DRAFT = {
+    "anonymous": False, "plain_user": False, "contributor": True,
+    "other_contributor": False, "editor": True, "admin_user": True,
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("actor", ROLES, indirect=True)
+def test_create_draft_for_an_organisation(actor, org, request):
+    role = request.node.callspec.params["actor"]
+    if CREATE_DRAFT[role]:
+        item = services.create_item(_meta(org), actor=actor, status=Status.DRAFT)
+        assert item.status == Status.DRAFT and item.organisation == org
+    else:
+        with pytest.raises(PermissionDenied):
+            services.create_item(_meta(org), actor=actor, status=Status.DRAFT)
+        assert Item.objects.count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("actor", ROLES, indirect=True)
+def test_create_published_needs_an_editor(actor, org, request):
+    role = request.node.callspec.params["actor"]
+    if role in ("editor", "admin_user"):
+        assert services.create_item(_meta(org), actor=actor, status=Status.PUBLISHED).pk
+    else:
+        with pytest.raises(PermissionDenied):
+            services.create_item(_meta(org), actor=actor, status=Status.PUBLISHED)
+        assert Item.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_contributor_may_submit_for_review_directly(contributor, org):
+    item = services.create_item(_meta(org), actor=contributor, status=Status.IN_REVIEW)
+    assert item.status == Status.IN_REVIEW
+
+
+# --- update -----------------------------------------------------------------------------------
+
+UPDATE_DRAFT = {
+    "anonymous": False, "plain_user": False, "contributor": True,
+    "other_contributor": False, "editor": True, "admin_user": True,
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("actor", ROLES, indirect=True)
+def test_update_a_draft(actor, org, request):
+    role = request.node.callspec.params["actor"]
+    item = _item(org)
+    change = {"title": {"en": "Renamed"}}
+    if UPDATE_DRAFT[role]:
+        assert services.update_item(item, change, actor=actor) is True
+        item.refresh_from_db()
+        assert item.title == {"en": "Renamed"}
+    else:
+        with pytest.raises(PermissionDenied):
+            services.update_item(item, change, actor=actor)
+        item.refresh_from_db()
+        assert item.title == META["title"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("actor", ROLES, indirect=True)
+def test_update_a_published_item_is_for_editors(actor, org, request):
+    role = request.node.callspec.params["actor"]
+    item = _item(org, Status.PUBLISHED)
+    if role in ("editor", "admin_user"):
+        assert services.update_item(item, {"publisher": "ILO"}, actor=actor)
+    else:
+        with pytest.raises(PermissionDenied):
+            services.update_item(item, {"publisher": "ILO"}, actor=actor)
+        item.refresh_from_db()
+        assert item.publisher == ""
+
+
+@pytest.mark.django_db
+def test_contributor_cannot_move_an_item_to_another_organisation(contributor, org, other_org):
+    item = _item(org)
+    with pytest.raises(PermissionDenied):
+        services.update_item(item, {"organisation": other_org.slug}, actor=contributor)
+    item.refresh_from_db()
+    assert item.organisation == org
+
+
+# --- workflow ---------------------------------------------------------------------------------
+
+TRANSITIONS = [
+    # (from, to, roles allowed)
+    (Status.DRAFT, Status.IN_REVIEW, {"contributor", "editor", "admin_user"}),
+    (Status.IN_REVIEW, Status.DRAFT, {"contributor", "editor", "admin_user"}),
+    (Status.IN_REVIEW, Status.PUBLISHED, {"editor", "admin_user"}),
+    (Status.DRAFT, Status.PUBLISHED, {"editor", "admin_user"}),
+    (Status.PUBLISHED, Status.WITHDRAWN, {"editor", "admin_user"}),
+    (Status.WITHDRAWN, Status.PUBLISHED, {"editor", "admin_user"}),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("frm,to,allowed", TRANSITIONS)
+@pytest.mark.parametrize("actor", ROLES, indirect=True)
+def test_status_transitions(actor, frm, to, allowed, org, request):
+    role = request.node.callspec.params["actor"]
+    item = _item(org, frm)
+    if role in allowed:
+        services.change_status(item, to, actor=actor, note="checked")
+        item.refresh_from_db()
+        assert item.status == to
+        change = item.status_changes.last()
+        assert (change.from_status, change.to_status) == (frm, to)
+        assert change.changed_by == actor
+        assert item.status_changed_by == actor
+    else:
+        with pytest.raises(PermissionDenied):
+            services.change_status(item, to, actor=actor)
+        item.refresh_from_db()
+        assert item.status == frm
+
+
+@pytest.mark.django_db
+def test_unknown_status_is_refused(org, editor):
+    item = _item(org)
+    with pytest.raises(ValueError):
+        services.change_status(item, "archived", actor=editor)
+
+
+# --- versions ---------------------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_every_change_is_a_version_and_restorable(org, editor):
+    item = _item(org)
+    services.update_item(item, {"title": {"en": "Second title"}, "keywords": ["coop"]},
+                         actor=editor)
+    services.update_item(item, {"title": {"en": "Third title", "fr": "Troisième titre"}},
+                         actor=editor)
+    versions = list(item.versions.order_by("number"))
+    assert [v.number for v in versions] == [1, 2, 3]
+    assert versions[1].changed_fields == ["keywords", "title"]
+    assert versions[1].changed_by == editor
+    assert versions[2].data["title"] == {"en": "Third title", "fr": "Troisième titre"}
+
+    services.restore_version(item, 1, actor=editor)
+    item.refresh_from_db()
+    assert item.title == META["title"]
+    assert item.keywords == []
+    latest = item.versions.order_by("-number").first()
+    assert latest.number == 4 and latest.comment == "restored version 1"
+
+
+@pytest.mark.django_db
+def test_an_update_that_changes_nothing_makes_no_version(org, editor):
+    item = _item(org)
+    assert services.update_item(item, {"title": META["title"]}, actor=editor) is False
+    assert ItemVersion.objects.filter(item=item).count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("actor", ["other_contributor", "plain_user", "anonymous"], indirect=True)
+def test_restore_needs_edit_rights(actor, org, editor):
+    item = _item(org)
+    services.update_item(item, {"title": {"en": "Changed"}}, actor=editor)
+    with pytest.raises(PermissionDenied):
+        services.restore_version(item, 1, actor=actor)
+    item.refresh_from_db()
+    assert item.title == {"en": "Changed"}
+
+
+# --- invalid metadata stores nothing ------------------------------------------------------------
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "bad,field",
+    [
+        ({"type": "novel"}, "type"),
+        ({"date": "20-01-2020"}, "date"),
+        ({"sdgs": ["18"]}, "sdgs"),
+        ({"sdgs": ["8.99"]}, "sdgs"),
+        ({"countries": ["Atlantis"]}, "countries"),
+        ({"identifiers": {"doi": "not-a-doi"}}, "identifiers"),
+        ({"organisation": "no-such-org"}, "organisation"),
+        ({"title": {"english": "x"}}, "title"),
+    ],
+)
+def test_invalid_metadata_is_refused_with_the_field_named(bad, field, org):
+    from ssehub.library.metadata import MetadataError
+
+    with pytest.raises(MetadataError) as caught:
+        services.create_item({**_meta(org), **bad})
+    assert field in caught.value.errors
+    assert Item.objects.count() == 0
