@@ -164,7 +164,10 @@ SSEHUB_URL_ALLOWLIST = _env_list("SSEHUB_URL_ALLOWLIST")
 # Jaccard similarity above which two texts are one work (same report as PDF and HTML).
 SSEHUB_NEAR_DUPLICATE_THRESHOLD = float(os.environ.get("SSEHUB_NEAR_DUPLICATE_THRESHOLD", "0.8"))
 # Callables run on every ingested item inside its transaction: SDG mapping, indexing, ...
-SSEHUB_INGEST_HOOKS: list[str] = []
+SSEHUB_INGEST_HOOKS: list[str] = [
+    "ssehub.library.hooks.map_sdgs",
+    "ssehub.library.hooks.index_item",
+]
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
