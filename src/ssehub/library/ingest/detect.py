@@ -22,7 +22,10 @@ EXTENSIONS = {
     ".md": MARKDOWN, ".markdown": MARKDOWN,
 }
 SIGNATURES = [
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "a legacy Microsoft Office file (.doc/.xls): save it as DOCX or PDF"),
+    (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+        "a legacy Microsoft Office file (.doc/.xls): save it as DOCX or PDF",
+    ),
     (b"\x89PNG", "a PNG image"),
     (b"\xff\xd8\xff", "a JPEG image"),
     (b"GIF8", "a GIF image"),
@@ -79,6 +82,7 @@ def detect(data: bytes, filename: str = "") -> Detected:
     note = ""
     suffix = PurePath(filename).suffix.lower()
     claimed = EXTENSIONS.get(suffix)
-    if suffix and claimed != kind and not (claimed in (TEXT, MARKDOWN) and kind in (TEXT, MARKDOWN)):
+    plain = (TEXT, MARKDOWN)
+    if suffix and claimed != kind and not (claimed in plain and kind in plain):
         note = f"the name says {suffix} but the content is {kind.upper()}; read as {kind.upper()}"
     return Detected(kind, MIME[kind], note)

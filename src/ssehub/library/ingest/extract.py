@@ -35,6 +35,7 @@ class Extracted:
     notes: list[str] = field(default_factory=list)
 
 
+ENCRYPTED = "encrypted PDF: it needs a password, so its text cannot be read"
 _DATE = re.compile(r"(\d{4})(?:-?(\d{2}))?(?:-?(\d{2}))?")
 
 
@@ -57,8 +58,15 @@ def _date(value) -> str:
     return year
 
 
+_PEOPLE_SEPARATOR = re.compile(r";|\band\b|&|,(?=\s*[A-Z][a-z]+\s)")
+
+
 def _split_people(value: str) -> list[str]:
-    return [p.strip() for p in re.split(r";|\band\b|&|,(?=\s*[A-Z][a-z]+\s)", value or "") if p.strip()]
+    return [p.strip() for p in _PEOPLE_SEPARATOR.split(value or "") if p.strip()]
+
+
+def _split_keywords(value) -> list[str]:
+    return [k.strip() for k in re.split(r"[;,]", str(value or "")) if k.strip()]
 
 
 def _first_heading(text: str) -> str:
@@ -71,6 +79,42 @@ def _first_heading(text: str) -> str:
     return ""
 
 
+def _largest_text(page) -> str:
+    """The text set in the largest font on a page (a report's title), or "" if the page has
+    one font size only. Running headers and page numbers are small, so they are skipped, and a
+    title that wraps over two lines comes back whole."""
+    fragments: list[tuple[float, str]] = []
+
+    def visit(text, cm, tm, _font, size):
+        scale = max(abs(tm[0]), abs(tm[3]), 1e-9) * max(abs(cm[0]), abs(cm[3]), 1e-9)
+        if text and text.strip():
+            fragments.append((round(float(size or 0) * scale, 1), text))
+
+    try:
+        page.extract_text(visitor_text=visit)
+    except Exception:  # a title heuristic must never fail an extraction
+        return ""
+    sizes = {size for size, _text in fragments}
+    if len(sizes) < 2:
+        return ""
+    chars: dict[float, int] = {}
+    for size, text in fragments:
+        chars[size] = chars.get(size, 0) + len(text)
+    body = max(chars, key=chars.get)
+    largest = max(sizes)
+    if largest < body * 1.15:
+        return ""
+    parts, started = [], False
+    for size, text in fragments:
+        if size == largest:
+            parts.append(text)
+            started = True
+        elif started:
+            break
+    title = normalise_line(" ".join(parts))
+    return title if 2 <= len(title.split()) <= 40 and len(title) <= 300 else ""
+
+
 def extract_pdf(data: bytes) -> Extracted:
     from pypdf import PdfReader
     from pypdf.errors import FileNotDecryptedError, PdfReadError
@@ -80,7 +124,7 @@ def extract_pdf(data: bytes) -> Extracted:
         if reader.is_encrypted:
             try:
                 if not reader.decrypt(""):
-                    raise IngestError("encrypted PDF: it needs a password, so its text cannot be read")
+                    raise IngestError(ENCRYPTED)
             except (FileNotDecryptedError, NotImplementedError) as exc:
                 raise IngestError(f"encrypted PDF that cannot be opened: {exc}") from exc
         pages = [page.extract_text() or "" for page in reader.pages]
@@ -88,7 +132,7 @@ def extract_pdf(data: bytes) -> Extracted:
     except IngestError:
         raise
     except FileNotDecryptedError as exc:
-        raise IngestError("encrypted PDF: it needs a password, so its text cannot be read") from exc
+        raise IngestError(ENCRYPTED) from exc
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError,
             RecursionError, zipfile.BadZipFile, OSError) as exc:
         raise IngestError(f"corrupt PDF: {exc or type(exc).__name__}") from exc
@@ -96,14 +140,19 @@ def extract_pdf(data: bytes) -> Extracted:
     if not text:
         raise IngestError("PDF has no extractable text (a scan without OCR?)")
     title = normalise_line(str(info.get("/Title") or ""))
-    if not title or title.lower() in {"untitled", "microsoft word"} or title.endswith((".doc", ".docx")):
-        title = _first_heading(normalise_text(pages[0]) if pages else "")
+    placeholder = title.lower() in {"untitled", "microsoft word"} or title.endswith(
+        (".doc", ".docx")
+    )
+    if not title or placeholder:
+        title = (_largest_text(reader.pages[0]) if pages else "") or _first_heading(
+            normalise_text(pages[0]) if pages else ""
+        )
     out = Extracted(
         text=text,
         title=title,
         creators=_split_people(str(info.get("/Author") or "")),
         date=_date(info.get("/CreationDate")),
-        keywords=[k.strip() for k in re.split(r"[;,]", str(info.get("/Keywords") or "")) if k.strip()],
+        keywords=_split_keywords(info.get("/Keywords")),
         abstract=normalise_line(str(info.get("/Subject") or "")),
     )
     return out
@@ -147,7 +196,7 @@ def extract_docx(data: bytes) -> Extracted:
         title=title,
         creators=_split_people(props.author or ""),
         date=_date(props.created),
-        keywords=[k.strip() for k in re.split(r"[;,]", props.keywords or "") if k.strip()],
+        keywords=_split_keywords(props.keywords),
         abstract=normalise_line(props.subject or props.comments or ""),
         language=(props.language or "").split("-")[0].lower(),
     )
@@ -175,7 +224,7 @@ def extract_html(data: bytes) -> Extracted:
         creators=_split_people(values.get("author") or ""),
         date=_date(values.get("date")),
         abstract=normalise_line(values.get("description") or ""),
-        keywords=[k.strip() for k in re.split(r"[;,]", values.get("tags") or values.get("categories") or "") if k.strip()],
+        keywords=_split_keywords(values.get("tags") or values.get("categories")),
         language=(values.get("language") or "").split("-")[0].lower(),
     )
 
