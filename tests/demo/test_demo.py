@@ -140,7 +140,7 @@ def test_the_brief_report_is_ingested_with_its_full_text_and_metadata():
     assert item.status == Status.PUBLISHED and item.item_type_id == "report"
     assert (item.pub_year, item.pub_month, item.pub_day) == (2020, 1, None)
     assert item.languages == ["en"]
-    assert item.organisation.slug == "ilo"
+    assert item.organisation.slug == "untfsse"
     creators = list(item.creators.all())
     assert len(creators) == 1 and creators[0].kind == "organisation"
     assert "Task Force on Social and Solidarity Economy" in creators[0].name

@@ -64,6 +64,24 @@ def taskforce() -> dict:
         return yaml.safe_load(handle)
 
 
+TASK_FORCE_SLUG = "untfsse"
+
+
+def load_task_force(organisation_model) -> None:
+    """The Task Force itself, so that its own reports can be attributed to it."""
+    entry = taskforce()["task_force"]
+    organisation_model.objects.update_or_create(
+        slug=TASK_FORCE_SLUG,
+        defaults={
+            "acronym": entry.get("acronym", "UNTFSSE"),
+            "name": {"en": entry["name"]},
+            "role": "other",
+            "since": str(entry.get("founded", ""))[:10],
+            "website": entry.get("website", ""),
+        },
+    )
+
+
 def load_organisations(organisation_model) -> None:
     data = taskforce()
     for role, key in (("member", "members"), ("observer", "observers")):
