@@ -285,7 +285,36 @@ def encrypted_pdf(user_password: str = "s3cret") -> bytes:  # noqa: S107
     for page in PdfReader(io.BytesIO(pdf(REPORT_A, title="Secret report"))).pages:
         writer.add_page(page)
     writer.encrypt(user_password=user_password, owner_password="owner-" + user_password,
-                   algorithm="AES-128")
+                   algorithm="RC4-128")  # AES would need the optional cryptography package
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def aes_encrypted_pdf() -> bytes:
+    """A PDF whose encryption dictionary asks for AES-128 (crypt filter AESV2), with an empty
+    user password, as "restricted" PDFs from office suites are. Built by rewriting the
+    dictionary of an RC4-128 file, because writing real AES needs the cryptography package;
+    the password check (R4) is the same MD5/RC4 one, so opening succeeds and reading the
+    content needs AES."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import DictionaryObject, NameObject, NumberObject
+
+    writer = PdfWriter()
+    for page in PdfReader(io.BytesIO(pdf(REPORT_A))).pages:
+        writer.add_page(page)
+    writer.encrypt(user_password="", owner_password="owner", algorithm="RC4-128")
+    encrypt = writer._encrypt_entry  # the /Encrypt dictionary pypdf is about to write
+    std = DictionaryObject({
+        NameObject("/CFM"): NameObject("/AESV2"),
+        NameObject("/AuthEvent"): NameObject("/DocOpen"),
+        NameObject("/Length"): NumberObject(16),
+    })
+    encrypt[NameObject("/V")] = NumberObject(4)
+    encrypt[NameObject("/R")] = NumberObject(4)
+    encrypt[NameObject("/CF")] = DictionaryObject({NameObject("/StdCF"): std})
+    encrypt[NameObject("/StmF")] = NameObject("/StdCF")
+    encrypt[NameObject("/StrF")] = NameObject("/StdCF")
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

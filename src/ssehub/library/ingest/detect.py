@@ -83,6 +83,6 @@ def detect(data: bytes, filename: str = "") -> Detected:
     suffix = PurePath(filename).suffix.lower()
     claimed = EXTENSIONS.get(suffix)
     plain = (TEXT, MARKDOWN)
-    if suffix and claimed != kind and not (claimed in plain and kind in plain):
+    if claimed and claimed != kind and not (claimed in plain and kind in plain):
         note = f"the name says {suffix} but the content is {kind.upper()}; read as {kind.upper()}"
     return Detected(kind, MIME[kind], note)

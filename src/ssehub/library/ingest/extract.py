@@ -17,7 +17,7 @@ from django.conf import settings
 
 from ssehub.library.ingest import detect as kinds
 from ssehub.library.ingest.errors import IngestError
-from ssehub.library.ingest.normalise import normalise_line, normalise_text
+from ssehub.library.ingest.normalise import normalise_line, normalise_text, strip_markup
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 logging.getLogger("trafilatura").setLevel(logging.ERROR)
@@ -117,7 +117,7 @@ def _largest_text(page) -> str:
 
 def extract_pdf(data: bytes) -> Extracted:
     from pypdf import PdfReader
-    from pypdf.errors import FileNotDecryptedError, PdfReadError
+    from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError, PyPdfError
 
     try:
         reader = PdfReader(io.BytesIO(data))
@@ -133,7 +133,11 @@ def extract_pdf(data: bytes) -> Extracted:
         raise
     except FileNotDecryptedError as exc:
         raise IngestError(ENCRYPTED) from exc
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError,
+    except DependencyError as exc:  # AES needs the optional ``cryptography`` package
+        raise IngestError(
+            f"encrypted PDF that cannot be decrypted on this server ({exc})"
+        ) from exc
+    except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError,
             RecursionError, zipfile.BadZipFile, OSError) as exc:
         raise IngestError(f"corrupt PDF: {exc or type(exc).__name__}") from exc
     text = normalise_text("\n\n".join(pages))
@@ -240,7 +244,9 @@ def decode_text(data: bytes) -> tuple[str, str]:
             return data.decode(codec, errors="replace"), "utf-16"
     best = from_bytes(data).best()
     if best is None:
-        raise IngestError("text in an unknown encoding: it is not UTF-8 and no encoding fits")
+        raise IngestError(
+            "unsupported content: not text in UTF-8 or any other encoding (binary data?)"
+        )
     return str(best), best.encoding
 
 
@@ -262,9 +268,16 @@ def extract_text(data: bytes, markdown: bool = False) -> Extracted:
 
 def extract(kind: str, data: bytes) -> Extracted:
     if kind == kinds.PDF:
-        return extract_pdf(data)
-    if kind == kinds.DOCX:
-        return extract_docx(data)
-    if kind == kinds.HTML:
-        return extract_html(data)
-    return extract_text(data, markdown=kind == kinds.MARKDOWN)
+        out = extract_pdf(data)
+    elif kind == kinds.DOCX:
+        out = extract_docx(data)
+    elif kind == kinds.HTML:
+        out = extract_html(data)
+    else:
+        out = extract_text(data, markdown=kind == kinds.MARKDOWN)
+    # Metadata from a file is untrusted: no markup or script code in titles, names, keywords.
+    out.title = strip_markup(out.title)
+    out.abstract = strip_markup(out.abstract)
+    out.creators = [c for c in (strip_markup(c) for c in out.creators) if c]
+    out.keywords = [k for k in (strip_markup(k) for k in out.keywords) if k]
+    return out

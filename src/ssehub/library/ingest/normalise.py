@@ -9,6 +9,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u3000]+")
 _HYPHEN_BREAK = re.compile(r"(\w)-\n(\w)")
 _BLANK_LINES = re.compile(r"\n{3,}")
+_SCRIPT = re.compile(r"<(script|style|iframe|noscript|object|embed)\b.*?(</\1\s*>|$)", re.I | re.S)
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]*(\s[^<>]*)?/?>")
 
 
 def normalise_text(text: str) -> str:
@@ -24,3 +26,11 @@ def normalise_text(text: str) -> str:
 
 def normalise_line(text: str) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text or "")).strip()
+
+
+def strip_markup(text: str) -> str:
+    """A metadata value (title, abstract, author) without HTML tags or script/style content.
+
+    An HTML <title> is raw text, so ``<title>A <script>x()</script></title>`` reaches us as
+    that literal string; only a letter right after ``<`` counts as a tag, so "a < b" stays."""
+    return normalise_line(_TAG.sub(" ", _SCRIPT.sub(" ", text or "")))

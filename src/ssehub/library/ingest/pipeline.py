@@ -9,6 +9,7 @@ re-run finds what was done by content hash and carries on.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -28,6 +29,8 @@ from ssehub.library.ingest.inputs import Input
 from ssehub.library.metadata import MetadataError, from_dict
 from ssehub.library.models import Item, ItemFile, Status, TextBand
 from ssehub.library.services import create_item, update_item
+
+logger = logging.getLogger(__name__)
 
 CREATED, UPDATED, UNCHANGED, DUPLICATE, FAILED = (
     "created", "updated", "unchanged", "duplicate", "failed",
@@ -175,13 +178,16 @@ def ingest_one(source: Input, options: Options) -> Result:
         meta_dict = _metadata_from(extracted, given, source.filename)
         meta = from_dict(meta_dict)
         sig = dedup.signature(extracted.text)
-        storage.store(data)
         with transaction.atomic():
             twin, score = _near_duplicate(sig)
             if twin is not None:
                 _add_file(twin, data, digest, detected.mime_type, source.filename,
                           extracted.text, sig)
                 run_hooks(twin)
+                # The blob is written last: a failure above leaves no file behind, and a
+                # crash between this and the commit leaves only an unreferenced blob that
+                # the re-run reuses.
+                storage.store(data)
                 notes.append(f"same work as item {twin.pk} (similarity {score:.2f}): "
                              "added as another file of it")
                 return Result(label, DUPLICATE, twin.pk, notes=notes, duplicate_of=twin.pk)
@@ -193,6 +199,7 @@ def ingest_one(source: Input, options: Options) -> Result:
             _add_file(item, data, digest, detected.mime_type, source.filename,
                       extracted.text, sig)
             run_hooks(item)
+            storage.store(data)
         return Result(label, CREATED, item.pk, notes=notes)
     except IngestError as exc:
         return Result(label, FAILED, reason=str(exc))
@@ -202,6 +209,11 @@ def ingest_one(source: Input, options: Options) -> Result:
         return Result(label, FAILED, reason=f"permission denied: {exc}")
     except MemoryError:
         return Result(label, FAILED, reason="the file needs more memory than is available")
+    except Exception as exc:
+        # A library choking on a hostile file, a failing hook, a database error: the
+        # transaction has rolled back, so report this input and let the batch go on.
+        logger.exception("unexpected error ingesting %s", label)
+        return Result(label, FAILED, reason=f"unexpected error ({type(exc).__name__}): {exc}")
 
 
 def _ingest_metadata_only(label: str, given: dict[str, Any], options: Options) -> Result:
