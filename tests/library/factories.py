@@ -225,6 +225,17 @@ def report_pdf(paragraphs: list[str], *, series: str = "SSE Hub Working Paper 7"
     return bytes(doc.output())
 
 
+def with_pdf_info(data: bytes, info: dict[str, str]) -> bytes:
+    """The same PDF with its document info set by pypdf (which writes values as given)."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
+    writer.add_metadata(info)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 def html_page(paragraphs: list[str], *, extra_head: str = "", extra_body: str = "") -> bytes:
     """An article page: heading, paragraphs, and some navigation noise around them."""
     esc = [html.escape(p) for p in paragraphs]

@@ -40,6 +40,17 @@ def test_pdf_with_document_info_gives_title_author_and_date(stored):
     assert stored() == {"items": 1, "files": 1, "bands": 32, "versions": 1, "blobs": 1}
 
 
+def test_control_characters_in_pdf_info_are_dropped():
+    """A NUL in a title is stored by SQLite but refused by PostgreSQL: it must not get there."""
+    data = f.with_pdf_info(f.pdf(f.REPORT_A), {"/Title": "Decent\x00 work\x07 report",
+                                                "/Author": "A\x00B"})
+    result = one(data, "a.pdf")
+    assert result.status == "created", result.reason
+    item = Item.objects.get(pk=result.id)
+    assert item.display_title == "Decent work report"
+    assert [c.name for c in item.creators.all()] == ["AB"]
+
+
 def test_pdf_without_info_takes_its_title_from_the_first_page():
     result = one(f.pdf(f.REPORT_B), "scan-0042.pdf")
     assert result.status == "created", result.reason

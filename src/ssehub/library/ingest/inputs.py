@@ -7,8 +7,10 @@ path or URL as given, or the file inside a folder) and any metadata a manifest g
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,45 +99,90 @@ def walk_folder(folder: Path, label: str) -> Iterator[Input]:
             yield from_path(path, os.path.join(label, os.path.relpath(path, folder)))
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _clean(value: Any) -> Any:
+    """Manifest values without control characters (PostgreSQL refuses NUL in text)."""
+    if isinstance(value, str):
+        return _CONTROL.sub("", value).strip()
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    return value
+
+
+def _read_manifest_text(path: Path) -> tuple[str, str]:
+    """The manifest's text, decoded as UTF-8 or, failing that, as what it most likely is
+    (spreadsheets on Windows save CSV in their ANSI code page); and a note saying so."""
+    from ssehub.library.ingest.extract import decode_text
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise IngestError(f"cannot read manifest {path}: {exc.strerror}") from exc
+    text, encoding = decode_text(data)
+    return text, f"manifest is not UTF-8: decoded as {encoding}" if encoding else ""
+
+
 def _manifest_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
     """(line number, row or None, error) for each row of a CSV or JSONL manifest."""
+    text, _note = _read_manifest_text(path)
     if path.suffix.lower() == ".csv":
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        try:
             for row in reader:
-                clean = {k.strip().lower(): (v or "").strip() for k, v in row.items() if k}
+                clean = {
+                    k.strip().lower(): _clean(v if isinstance(v, str) else "")
+                    for k, v in row.items() if k
+                }
                 yield reader.line_num, clean, ""
+        except csv.Error as exc:
+            yield reader.line_num, None, f"line {reader.line_num} is not valid CSV: {exc}"
         return
-    with path.open(encoding="utf-8-sig") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield number, None, f"line {number} is not valid JSON: {exc.msg}"
-                continue
-            if not isinstance(row, dict):
-                yield number, None, f"line {number} is not a JSON object"
-                continue
-            yield number, row, ""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield number, None, f"line {number} is not valid JSON: {exc.msg}"
+            continue
+        except RecursionError:
+            yield number, None, f"line {number} is not valid JSON: nested too deeply"
+            continue
+        if not isinstance(row, dict):
+            yield number, None, f"line {number} is not a JSON object"
+            continue
+        yield number, _clean(row), ""
 
 
 def _row_metadata(row: dict[str, Any]) -> dict[str, Any]:
-    """Manifest columns such as ``title_fr`` become per-language values."""
+    """Manifest columns such as ``title_fr`` become per-language values.
+
+    A plain ``title`` next to them is filed under the language detected for it, whatever the
+    order of the columns."""
     meta: dict[str, Any] = {}
+    translations: dict[str, dict[str, str]] = {}
     for key, value in row.items():
         if key in FILE_COLUMNS or value in (None, ""):
             continue
-        base, _sep, lang = key.partition("_")
-        if base in ("title", "abstract") and lang and len(lang) == 2:
-            current = meta.get(base)
-            if not isinstance(current, dict):
-                current = {} if not current else {"und": current}
-            current[lang] = value
-            meta[base] = current
+        base, _sep, lang = str(key).partition("_")
+        if base in ("title", "abstract") and lang and len(lang) == 2 and isinstance(value, str):
+            translations.setdefault(base, {})[lang.lower()] = value
         else:
             meta[key] = value
+    for base, per_language in translations.items():
+        plain = meta.get(base)
+        if isinstance(plain, str) and plain:
+            # "und" until the pipeline knows the document's language (a short title alone
+            # is too little for language detection).
+            meta[base] = {"und": plain, **per_language}
+        elif isinstance(plain, dict):
+            meta[base] = {**plain, **per_language}
+        else:
+            meta[base] = per_language
     return meta
 
 
@@ -144,14 +191,22 @@ def is_manifest(path: Path) -> bool:
         return False
     if path.suffix.lower() != ".csv":
         return True
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        header = [h.strip().lower() for h in next(csv.reader(handle), [])]
-    return any(col in header for col in (*FILE_COLUMNS, "title"))
+    try:
+        text, _note = _read_manifest_text(path)
+        header = [h.strip().lower() for h in next(csv.reader(io.StringIO(text)), [])]
+    except (IngestError, csv.Error):
+        return False
+    return any(col.partition("_")[0] in (*FILE_COLUMNS, "title") for col in header)
 
 
 def from_manifest(path: Path, label: str) -> Iterator[Input]:
     base = path.parent
-    for number, row, error in _manifest_rows(path):
+    try:
+        rows = list(_manifest_rows(path))
+    except IngestError as exc:
+        yield Input(label=label, error=f"unreadable manifest: {exc}")
+        return
+    for number, row, error in rows:
         row_label = f"{label}:{number}"
         if row is None:
             yield Input(label=row_label, error=error)

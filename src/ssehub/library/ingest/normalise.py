@@ -25,7 +25,9 @@ def normalise_text(text: str) -> str:
 
 
 def normalise_line(text: str) -> str:
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text or "")).strip()
+    """One line of metadata: NFC, no control characters, single spaces."""
+    text = _CONTROL.sub("", unicodedata.normalize("NFC", text or ""))
+    return re.sub(r"\s+", " ", text).strip()
 
 
 def strip_markup(text: str) -> str:

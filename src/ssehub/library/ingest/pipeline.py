@@ -80,8 +80,17 @@ def _metadata_from(extracted: Extracted, given: dict[str, Any], filename: str) -
     title = given.get("title") or extracted.title or PurePath(filename).stem.replace("_", " ")
     text_language = extracted.language or language.detect(extracted.text)
     if isinstance(title, str):
-        title_language = language.detect(title) or text_language or "und"
-        title = {title_language: title}
+        title = {_title_language(title, text_language): title}
+    elif isinstance(title, dict):
+        title = _resolve_undetermined(title, text_language)
+    if isinstance(title, dict) and extracted.title:
+        # Translations given in a manifest add to the title found in the file.
+        found = _title_language(extracted.title, text_language)
+        if found not in title and "und" not in title:
+            title = {found: extracted.title, **title}
+    if isinstance(title, dict) and text_language in title:
+        # The original language comes first (it becomes the item's original_language).
+        title = {text_language: title[text_language], **title}
     abstract = given.get("abstract") or extracted.abstract
     if isinstance(abstract, str) and abstract:
         abstract = {language.detect(abstract) or text_language or "und": abstract}
@@ -97,6 +106,27 @@ def _metadata_from(extracted: Extracted, given: dict[str, Any], filename: str) -
     if not given.get("languages") and text_language:
         meta["languages"] = [text_language]
     return meta
+
+
+def _title_language(title: str, text_language: str) -> str:
+    """The language of a title: langdetect is unreliable on a few words, so a short title
+    takes the language of the text unless it is clearly in another language."""
+    if len(title.split()) < 6 and text_language:
+        if language.detect(title, min_probability=0.99) not in ("", text_language):
+            return language.detect(title, min_probability=0.99)
+        return text_language
+    return language.detect(title) or text_language or "und"
+
+
+def _resolve_undetermined(values: dict[str, str], text_language: str) -> dict[str, str]:
+    """A value filed under "und" (a manifest's plain ``title`` next to ``title_fr``...) takes
+    the language it is found to be in, or the document's, if that language is still free."""
+    if "und" not in values:
+        return values
+    lang = _title_language(values["und"], text_language)
+    if not lang or lang == "und" or lang in values:
+        return values
+    return {(lang if key == "und" else key): value for key, value in values.items()}
 
 
 def _near_duplicate(sig) -> tuple[Item | None, float]:
@@ -153,6 +183,12 @@ def _existing_metadata_only(meta: dict[str, Any]) -> Item | None:
 def _update_if_needed(item: Item, given: dict[str, Any], options: Options, label: str) -> Result:
     if not given:
         return Result(label, UNCHANGED, item.pk, notes=["already in the library"])
+    given = dict(given)
+    for name in ("title", "abstract"):
+        # Per-language values from a manifest add translations; they do not erase the others.
+        if isinstance(given.get(name), dict):
+            values = _resolve_undetermined(given[name], item.original_language)
+            given[name] = {**getattr(item, name), **values}
     changed = update_item(item, given, actor=options.actor, comment=f"re-ingested from {label}")
     return Result(label, UPDATED if changed else UNCHANGED, item.pk)
 
