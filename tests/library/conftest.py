@@ -40,12 +40,16 @@ class Site:
 
     def __init__(self):
         self.routes: dict[str, tuple[int, dict[str, str], bytes]] = {}
+        self.custom: dict[str, Callable[[BaseHTTPRequestHandler], None]] = {}
         self.hits: list[str] = []
         site = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 (http.server's naming)
                 site.hits.append(self.path)
+                if self.path in site.custom:
+                    site.custom[self.path](self)
+                    return
                 status, headers, body = site.routes.get(self.path, (404, {}, b"not found"))
                 self.send_response(status)
                 for name, value in headers.items():
@@ -60,7 +64,7 @@ class Site:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True)
         self.thread.start()
 
     def url(self, path: str) -> str:
@@ -70,6 +74,14 @@ class Site:
             status: int = 200, headers: dict[str, str] | None = None) -> str:
         self.routes[path] = (status, {"Content-Type": content_type, **(headers or {})}, body)
         return self.url(path)
+
+    def add_handler(self, path: str, handler: Callable[[BaseHTTPRequestHandler], None]) -> str:
+        """Serve ``path`` with a function writing the raw response (drips, no length...)."""
+        self.custom[path] = handler
+        return self.url(path)
+
+    def redirect(self, path: str, location: str, status: int = 302) -> str:
+        return self.add(path, b"", status=status, headers={"Location": location})
 
     def close(self):
         self.server.shutdown()
@@ -133,12 +145,16 @@ def silent_server():
 
 @pytest.fixture
 def no_connections(monkeypatch):
-    """Record every outgoing connect(); a refused URL must not cause any."""
+    """Record every outgoing connect(); a refused URL must not cause any. As a safety net, a
+    connection to anything but 127.0.0.1 is blocked here, so a regression in the guard can
+    never make the test suite reach into a real network."""
     attempts: list = []
     real_connect = socket.socket.connect
 
     def connect(self, address):
-        attempts.append(address)
+        attempts.append(tuple(address[:2]))
+        if address[0] != "127.0.0.1":
+            raise ConnectionRefusedError(f"blocked by the test suite: {address[0]}")
         return real_connect(self, address)
 
     monkeypatch.setattr(socket.socket, "connect", connect)

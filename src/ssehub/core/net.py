@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import time
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -17,6 +18,7 @@ import urllib3
 from django.conf import settings
 
 MAX_REDIRECTS = 5
+TOTAL_FACTOR = 10  # a whole download may take this many times SSEHUB_FETCH_TIMEOUT
 USER_AGENT = "SSEHub/0.1 (+https://github.com/ssehub)"
 
 
@@ -43,16 +45,32 @@ def _allowlisted(host: str, address: ipaddress._BaseAddress) -> bool:
     return False
 
 
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """IPv4 addresses an IPv6 address carries (mapped, 6to4, Teredo): each must be public too."""
+    out = []
+    if address.ipv4_mapped:
+        out.append(address.ipv4_mapped)
+    if address.sixtofour:
+        out.append(address.sixtofour)
+    if address.teredo:
+        out.extend(address.teredo)
+    return out
+
+
 def _is_public(address: ipaddress._BaseAddress) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
-    return not (
-        address.is_private
-        or address.is_loopback
-        or address.is_link_local
-        or address.is_multicast
-        or address.is_reserved
-        or address.is_unspecified
+    """Globally routable unicast only: not loopback, private, link-local, shared (CGNAT
+    100.64/10), benchmarking, documentation, reserved, multicast or unspecified."""
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(address)
+        if address.ipv4_mapped:
+            return _is_public(address.ipv4_mapped)
+        if not all(_is_public(inner) for inner in embedded):
+            return False
+    return (
+        address.is_global
+        and not address.is_multicast
+        and not address.is_reserved
+        and not address.is_unspecified
     )
 
 
@@ -81,10 +99,24 @@ def resolve_checked(url: str) -> tuple[str, str, int, str]:
     return parts.scheme, host, port, str(addresses[0])
 
 
+def _chunks(response, size: int = 64 * 1024):
+    """The body as it arrives: ``read1`` returns what one read gives (``stream`` would wait
+    for a full chunk, so a server sending a byte at a time would keep it there)."""
+    if hasattr(response, "read1"):  # urllib3 >= 2.3
+        while chunk := response.read1(size):
+            yield chunk
+    else:
+        yield from response.stream(size)
+
+
 def fetch(url: str, *, max_bytes: int | None = None, timeout: float | None = None) -> Fetched:
     """GET a URL with the SSRF guard, a timeout and a size cap; follow checked redirects."""
     max_bytes = max_bytes or settings.SSEHUB_MAX_FILE_BYTES
     timeout = timeout or settings.SSEHUB_FETCH_TIMEOUT
+    # The timeout bounds each wait for the server; a server that sends a byte now and then
+    # would never trip it, so the whole download also has a deadline.
+    total = getattr(settings, "SSEHUB_FETCH_TOTAL_TIMEOUT", None) or timeout * TOTAL_FACTOR
+    deadline = time.monotonic() + total
     for _hop in range(MAX_REDIRECTS + 1):
         scheme, host, port, address = resolve_checked(url)
         parts = urlsplit(url)
@@ -118,11 +150,13 @@ def fetch(url: str, *, max_bytes: int | None = None, timeout: float | None = Non
             declared = response.headers.get("Content-Length")
             if declared and declared.isdigit() and int(declared) > max_bytes:
                 raise FetchError(f"{url} is {int(declared)} bytes, over the limit of {max_bytes}")
-            chunks, total = [], 0
-            for chunk in response.stream(64 * 1024):
-                total += len(chunk)
-                if total > max_bytes:
+            chunks, received = [], 0
+            for chunk in _chunks(response):
+                received += len(chunk)
+                if received > max_bytes:
                     raise FetchError(f"{url} is over the size limit of {max_bytes} bytes")
+                if time.monotonic() > deadline:
+                    raise FetchError(f"{url} took longer than {total:g} s to download")
                 chunks.append(chunk)
             return Fetched(url, b"".join(chunks), response.headers.get("Content-Type", ""))
         except (TimeoutError, urllib3.exceptions.TimeoutError) as exc:
