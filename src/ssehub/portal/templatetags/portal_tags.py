@@ -8,7 +8,7 @@ from django import template
 from django.conf.locale import LANG_INFO
 from django.utils.html import linebreaks
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import get_language, gettext, gettext_noop
 
 from ssehub.core.i18n import pick
 from ssehub.library.models import Status
@@ -18,6 +18,8 @@ register = template.Library()
 ALLOWED_TAGS = {"p", "br", "em", "strong", "i", "b", "ul", "ol", "li", "a", "blockquote"}
 ALLOWED_ATTRIBUTES = {"a": {"href"}}
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+# UI languages that write language names in lower case inside a sentence.
+LOWERCASE_LANGUAGE_NAMES = {"fr", "es"}
 
 
 @register.filter
@@ -49,9 +51,14 @@ def language_name(code: str) -> str:
         return gettext("undetermined language")
     info = LANG_INFO.get(code)
     if info and "name" in info:
-        return gettext(info["name"])
-    found = pycountry.languages.get(alpha_2=code) or pycountry.languages.get(alpha_3=code)
-    return found.name if found else code
+        name = gettext(info["name"])
+    else:
+        found = pycountry.languages.get(alpha_2=code) or pycountry.languages.get(alpha_3=code)
+        name = found.name if found else code
+    if (get_language() or "en").split("-")[0] in LOWERCASE_LANGUAGE_NAMES:
+        # "affiché en anglais", "se muestra en inglés": no capital inside a sentence.
+        name = name[:1].lower() + name[1:]
+    return name
 
 
 PROVENANCE_LABELS = {
