@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from .engine import Rule, RuleSet
 from .query import ParseError, parse
 from .rules import RuleFileError, all_rules, load_rules, rule_set
-from .text import fold, words
+from .text import BLANK_LINE, blocks, fold, tokenize
 
 __all__ = [
     "GoalEvidence", "Hit", "MatchedTerm", "ParseError", "RuleFileError", "all_rules",
@@ -81,28 +81,28 @@ Passage = tuple[list[int], list[int], list[str]]
 
 
 def passages(text: str, max_words: int = PASSAGE_WORDS) -> Iterator[Passage]:
-    """Yield ``(starts, ends, folded_words)`` per passage.
+    """Yield ``(starts, ends, folded_words)`` per passage, offsets in ``text``.
 
-    A blank line or ``max_words`` words end a passage, so proximity and AND stay local and
-    memory does not grow with the text."""
-    starts: list[int] = []
-    ends: list[int] = []
-    folded: list[str] = []
-    previous_end = 0
-    find = text.find
-    for start, end, word in words(text):
-        if starts and (
-            len(starts) >= max_words
-            or (find("\n", previous_end, start) >= 0 and text.count("\n", previous_end, start) > 1)
-        ):
-            yield starts, ends, folded
-            starts, ends, folded = [], [], []
-        starts.append(start)
-        ends.append(end)
-        folded.append(word)
-        previous_end = end
-    if starts:
-        yield starts, ends, folded
+    A blank line or ``max_words`` words end a passage, so proximity and AND stay local; long
+    texts are tokenised block by block, so memory does not grow with the text."""
+    for base, block in blocks(text):
+        starts, ends, folded, separators = tokenize(block)
+        if not starts:
+            continue
+        if base:
+            starts = [s + base for s in starts]
+            ends = [e + base for e in ends]
+        cuts = [0]
+        if BLANK_LINE.search(block):
+            cuts.extend(i + 1 for i, sep in enumerate(separators[:-1]) if sep.count("\n") > 1)
+        cuts.append(len(starts))
+        for first, stop in zip(cuts, cuts[1:], strict=False):
+            for low in range(first, stop, max_words):
+                high = min(stop, low + max_words)
+                if low == 0 and high == len(starts):
+                    yield starts, ends, folded
+                else:
+                    yield starts[low:high], ends[low:high], folded[low:high]
 
 
 def _scan(text: str, lang: str | None) -> tuple[list[Hit], int]:

@@ -308,15 +308,33 @@ def compile_rule(rule: Rule, atoms: AtomTable, tree: Node | None = None,
 
 
 class RuleSet:
-    """A selection of compiled rules with the inverted index that picks candidates."""
+    """A selection of compiled rules with the inverted indexes that pick candidates.
+
+    Every distinct required clause gets an id; a passage first computes which clauses its atoms
+    satisfy (set unions in C), then evaluates only the rules whose trigger clause is satisfied
+    and whose clause ids are all satisfied (one subset test), so a paragraph touches a handful of
+    rules out of ~1,500.
+    """
 
     def __init__(self, rules: Sequence[Rule], atoms: AtomTable) -> None:
         self.rules = list(rules)
         self.atoms = atoms
-        self._by_atom: dict[int, list[int]] = {}
+        clause_ids: dict[frozenset[int], int] = {}
+        atom_clauses: dict[int, set[int]] = {}
+        self._trigger_rules: dict[int, list[int]] = {}
+        self._rule_clauses: list[frozenset[int]] = []
         for index, rule in enumerate(self.rules):
-            for atom in rule.trigger:
-                self._by_atom.setdefault(atom, []).append(index)
+            ids = []
+            for clause in rule.clauses:
+                cid = clause_ids.get(clause)
+                if cid is None:
+                    cid = clause_ids[clause] = len(clause_ids)
+                    for atom in clause:
+                        atom_clauses.setdefault(atom, set()).add(cid)
+                ids.append(cid)
+            self._rule_clauses.append(frozenset(ids))
+            self._trigger_rules.setdefault(clause_ids[rule.trigger], []).append(index)
+        self._atom_clauses = {atom: tuple(sorted(c)) for atom, c in atom_clauses.items()}
 
     def evaluate(self, words: Sequence[str]) -> Iterable[tuple[Rule, list[Span]]]:
         """Yield ``(rule, spans)`` for each rule matching the folded words of one passage."""
@@ -333,29 +351,32 @@ class RuleSet:
             for atom in lookup(word):
                 found = positions.get(atom)
                 if found is None:
-                    positions[atom] = list(indices)
+                    positions[atom] = indices if len(indices) == 1 else list(indices)
                 else:
-                    found.extend(indices)
+                    found = positions[atom] = found + indices
         if not positions:
             return
-        for found in positions.values():
+        satisfied: set[int] = set()
+        atom_clauses = self._atom_clauses
+        for atom, found in positions.items():
             if len(found) > 1:
                 found.sort()
+            clauses = atom_clauses.get(atom)
+            if clauses:
+                satisfied.update(clauses)
+        if not satisfied:
+            return
         candidates: set[int] = set()
-        by_atom = self._by_atom
-        for atom in positions:
-            indices = by_atom.get(atom)
+        trigger_rules = self._trigger_rules
+        for cid in satisfied:
+            indices = trigger_rules.get(cid)
             if indices:
                 candidates.update(indices)
-        if not candidates:
-            return
-        present = positions.keys()
         ctx = Context(positions)
         rules = self.rules
-        for index in sorted(candidates):
-            rule = rules[index]
-            if any(present.isdisjoint(clause) for clause in rule.clauses):
-                continue
-            spans = rule.node.evaluate(ctx)
-            if spans:
-                yield rule, spans
+        rule_clauses = self._rule_clauses
+        for index in candidates:
+            if rule_clauses[index] <= satisfied:
+                spans = rules[index].node.evaluate(ctx)
+                if spans:
+                    yield rules[index], spans
