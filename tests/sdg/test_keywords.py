@@ -401,3 +401,12 @@ def test_concurrent_first_use_gives_the_same_answers():
     serial = [match(t) for t in texts]
     with ThreadPoolExecutor(max_workers=4) as pool:
         assert list(pool.map(match, texts)) == serial
+
+
+def test_reloading_the_rules_does_not_break_the_cached_matcher():
+    before = match("water scarcity", "en")
+    load_rules(strict=False)
+    for lang in (None, "en", "fr", "es"):
+        keywords.rule_set(lang)
+    assert match("water scarcity", "en") == before
+    assert match("water scarcity") and match("pénurie d'eau", "fr")

@@ -102,12 +102,17 @@ def term_rules(path: Path) -> list[Rule]:
 
 
 def load_rules(strict: bool = True) -> tuple[list[Rule], list[tuple[Rule, ParseError]]]:
-    """Parse and compile every shipped rule into one shared atom table.
+    """Parse and compile every shipped rule into a fresh atom table (the cached rules used by
+    :func:`rule_set` are not touched).
 
     Returns ``(rules, failures)``. With ``strict`` (the default) the first failure raises
     :class:`RuleFileError`; tests call ``strict=False`` to list every failure at once.
     """
-    atoms = AtomTable()
+    rules, failures, _ = _load(strict, AtomTable())
+    return rules, failures
+
+
+def _load(strict: bool, atoms: AtomTable):
     rules: list[Rule] = []
     failures: list[tuple[Rule, ParseError]] = []
     candidates = [(rule, True) for rule in aurora_rules()]
@@ -125,8 +130,7 @@ def load_rules(strict: bool = True) -> tuple[list[Rule], list[tuple[Rule, ParseE
             if strict:
                 raise RuleFileError(f"rule {rule.id} ({rule.query!r}): {error}") from error
             failures.append((rule, error))
-    _STATE["atoms"] = atoms
-    return rules, failures
+    return rules, failures, atoms
 
 
 _STATE: dict[str, object] = {}
@@ -137,7 +141,8 @@ def _all_rules() -> tuple[list[Rule], AtomTable]:
     if "rules" not in _STATE:
         with _LOCK:
             if "rules" not in _STATE:
-                rules, _ = load_rules(strict=True)
+                rules, _, atoms = _load(True, AtomTable())
+                _STATE["atoms"] = atoms
                 _STATE["rules"] = rules
     return _STATE["rules"], _STATE["atoms"]  # type: ignore[return-value]
 
