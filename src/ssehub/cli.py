@@ -17,6 +17,7 @@ HUB_COMMANDS = {
     "backup": "write the database and stored files to one archive",
     "restore": "replace the database and files with those of a backup archive",
     "createadmin": "create an administrator account if none exists",
+    "role": "make a user an editor, or a contributor of an organisation",
 }
 
 

@@ -15,7 +15,7 @@ from django.core.management import call_command
 from ssehub.library.models import Item
 
 SSEHUB = [sys.executable, "-m", "ssehub.cli"]
-COMMANDS = ["run", "demo", "ingest", "export", "backup", "restore", "createadmin"]
+COMMANDS = ["run", "demo", "ingest", "export", "backup", "restore", "createadmin", "role"]
 
 
 def _text(path: Path, body: str) -> Path:
@@ -132,3 +132,27 @@ def test_createadmin_generates_a_password_once(monkeypatch):
     call_command("createadmin", stdout=again)
     assert "password" not in again.getvalue()
     assert get_user_model().objects.filter(is_superuser=True).count() == 1
+
+
+@pytest.mark.django_db
+def test_role_makes_editors_and_contributors(plain_user, org):
+    from ssehub.core.roles import is_editor, organisation_ids
+
+    call_command("role", plain_user.username, "--editor", "--organisation", "ILO",
+                 stdout=StringIO())
+    plain_user.refresh_from_db()
+    assert is_editor(plain_user) and plain_user.is_staff
+    assert organisation_ids(plain_user) == {org.pk}
+    call_command("role", plain_user.username, "--editor", "--remove", stdout=StringIO())
+    plain_user.refresh_from_db()
+    assert not is_editor(plain_user) and not plain_user.is_staff
+
+
+@pytest.mark.django_db
+def test_role_refuses_unknown_names(plain_user):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="unknown organisation"):
+        call_command("role", plain_user.username, "--organisation", "nope", stdout=StringIO())
+    with pytest.raises(CommandError, match="no user"):
+        call_command("role", "ghost", "--editor", stdout=StringIO())
