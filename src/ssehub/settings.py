@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "ssehub.core",
     "ssehub.sdg",
     "ssehub.library",
+    "ssehub.search",
     "ssehub.portal",
 ]
 
@@ -129,7 +130,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT = DATA_DIR / "static"  # filled by `ssehub collectstatic` for production servers
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns at every start when it is missing
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -168,6 +170,21 @@ SSEHUB_INGEST_HOOKS: list[str] = [
     "ssehub.library.hooks.map_sdgs",
     "ssehub.library.hooks.index_item",
 ]
+# Search: "tantivy" (embedded, the default) or "postgres" (needs DATABASE_URL on PostgreSQL).
+SSEHUB_SEARCH_BACKEND = os.environ.get("SSEHUB_SEARCH_BACKEND", "tantivy").strip().lower()
+# Where the tantivy index and the item vectors live (a projection: `ssehub reindex` rebuilds it).
+SSEHUB_INDEX_DIR = Path(os.environ.get("SSEHUB_INDEX_DIR", str(DATA_DIR / "index"))).resolve()
+# Apply index updates right after each commit (embedded default); off when a worker runs
+# `ssehub reindex --outbox --watch` instead.
+SSEHUB_SEARCH_INLINE = _env_bool("SSEHUB_SEARCH_INLINE", True)
+# Cross-lingual semantic search (item embeddings, hybrid ranking).
+SSEHUB_SEARCH_SEMANTIC = _env_bool("SSEHUB_SEARCH_SEMANTIC", True)
+SSEHUB_SEARCH_SEMANTIC_MIN = float(os.environ.get("SSEHUB_SEARCH_SEMANTIC_MIN", "0.35"))
+SSEHUB_SEARCH_SEMANTIC_WEIGHT = float(os.environ.get("SSEHUB_SEARCH_SEMANTIC_WEIGHT", "1.0"))
+SSEHUB_SEARCH_MAX_QUERY_CHARS = 1000
+SSEHUB_SEARCH_MAX_BODY_CHARS = int(os.environ.get("SSEHUB_SEARCH_MAX_BODY_CHARS", "200000"))
+# A missing or damaged index is rebuilt during the request up to this many items.
+SSEHUB_SEARCH_AUTO_REBUILD_MAX = int(os.environ.get("SSEHUB_SEARCH_AUTO_REBUILD_MAX", "2000"))
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
