@@ -1,0 +1,403 @@
+"""The embedded default: a tantivy index in ``<index dir>/tantivy``.
+
+Text is indexed per language (``title_fr``, ``abstract_fr``, ``body_fr``...), each with its own
+analyser: a Unicode word tokenizer, lower-casing, accent folding and the language's Snowball
+stemmer; Chinese (and Japanese, Korean) is cut into single characters so phrases act as
+n-grams; any other language gets the folding analyser without a stemmer. A query term is
+analysed once per field with that field's analyser, so « coopératives » meets "cooperatives" in
+the French and the English fields alike. Scoring is BM25 with field boosts (title > keywords,
+author > abstract > full text). Facets are fast fields counted by tantivy's aggregations in one
+pass; nothing but the item id is stored, results are hydrated from the database.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import tantivy
+from tantivy import Occur, Query
+
+from ssehub.search.backends.base import (
+    FACETS,
+    BackendQuery,
+    BackendResult,
+    IndexUnavailable,
+    SearchBackend,
+)
+from ssehub.search.documents import IndexDocument
+from ssehub.search.query import Phrase, Term
+
+logger = logging.getLogger(__name__)
+
+SCHEMA_VERSION = "1"
+STEMMED = {"en": "english", "fr": "french", "es": "spanish", "pt": "portuguese",
+           "ar": "arabic", "ru": "russian"}
+CJK = {"zh", "ja", "ko"}
+LANGUAGES = [*STEMMED, "zh", "xx"]  # xx: any other language, folded but not stemmed
+BOOSTS = {"title": 3.0, "keywords": 2.0, "author": 2.0, "abstract": 1.6, "body": 1.0}
+TEXT_KINDS = ("title", "abstract", "body")
+HEAP = 64_000_000
+
+
+class IndexBusy(Exception):
+    """Another process holds the index writer; the outbox keeps the work for later."""
+
+
+def _analyzer(language: str) -> tantivy.TextAnalyzer:
+    if language == "zh":
+        tokenizer = tantivy.Tokenizer.regex(
+            r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]|[\p{L}\p{N}]+")
+    else:
+        tokenizer = tantivy.Tokenizer.simple()
+    builder = tantivy.TextAnalyzerBuilder(tokenizer).filter(tantivy.Filter.remove_long(60))
+    builder = builder.filter(tantivy.Filter.lowercase()).filter(tantivy.Filter.ascii_fold())
+    if language in STEMMED:
+        builder = builder.filter(tantivy.Filter.stemmer(STEMMED[language]))
+    return builder.build()
+
+
+ANALYZERS = {lang: _analyzer(lang) for lang in LANGUAGES}
+
+
+def field_language(code: str) -> str:
+    code = (code or "").lower().split("-")[0]
+    if code in STEMMED:
+        return code
+    return "zh" if code in CJK else "xx"
+
+
+def _schema() -> tantivy.Schema:
+    sb = tantivy.SchemaBuilder()
+    sb.add_unsigned_field("id", stored=True, indexed=True, fast=True)
+    sb.add_integer_field("digest", fast=True)
+    sb.add_text_field("status", tokenizer_name="raw", fast=True)
+    sb.add_unsigned_field("org_id", indexed=True, fast=True)
+    sb.add_unsigned_field("created_by", indexed=True, fast=True)
+    for kind in TEXT_KINDS:
+        for lang in LANGUAGES:
+            sb.add_text_field(f"{kind}_{lang}", tokenizer_name=f"ssehub_{lang}")
+    sb.add_text_field("keywords", tokenizer_name="ssehub_xx")
+    sb.add_text_field("author", tokenizer_name="ssehub_xx")
+    for name, kind in FACETS.items():
+        if name == "year":
+            sb.add_integer_field("year", indexed=True, fast=True)
+        elif kind == "int":
+            sb.add_unsigned_field(name, indexed=True, fast=True)
+        else:
+            sb.add_text_field(name, tokenizer_name="raw", fast=True)
+    sb.add_integer_field("date_key", fast=True)
+    sb.add_integer_field("created", fast=True)
+    return sb.build()
+
+
+def _field_analyzer(field: str) -> tuple[str, tantivy.TextAnalyzer]:
+    lang = field.rsplit("_", 1)[1] if "_" in field else "xx"
+    return lang, ANALYZERS[lang]
+
+
+class TantivyBackend(SearchBackend):
+    name = "tantivy"
+    _lock = threading.Lock()
+    _indexes: dict[str, tantivy.Index] = {}
+
+    def __init__(self, directory: Path):
+        super().__init__(directory)
+        self.path = self.directory / "tantivy"
+        self.schema = _schema()
+
+    # --- opening ---------------------------------------------------------------------------
+    def _version_file(self) -> Path:
+        return self.path / "ssehub-schema-version"
+
+    def reset(self) -> None:
+        with self._lock:
+            self._indexes.pop(str(self.path), None)
+            shutil.rmtree(self.path, ignore_errors=True)
+        self._open(create=True)
+
+    def _open(self, create: bool = False) -> tantivy.Index:
+        key = str(self.path)
+        with self._lock:
+            index = self._indexes.get(key)
+            if index is not None and self._version_file().exists():
+                return index
+            self._indexes.pop(key, None)
+            exists = self.path.is_dir() and self._version_file().exists()
+            if exists and self._version_file().read_text().strip() != SCHEMA_VERSION:
+                if not create:
+                    raise IndexUnavailable("the index was built by another version: reindex")
+                exists = False
+            if not exists and not create:
+                raise IndexUnavailable(f"no search index at {self.path}")
+            if not exists:
+                shutil.rmtree(self.path, ignore_errors=True)
+                self.path.mkdir(parents=True, exist_ok=True)
+            try:
+                index = tantivy.Index(self.schema, path=str(self.path), reuse=exists)
+            except (ValueError, OSError) as exc:
+                raise IndexUnavailable(f"the search index is unreadable: {exc}") from exc
+            for lang, analyzer in ANALYZERS.items():
+                index.register_tokenizer(f"ssehub_{lang}", analyzer)
+            if not exists:
+                self._version_file().write_text(SCHEMA_VERSION)
+            self._indexes[key] = index
+            return index
+
+    def _writer(self, index: tantivy.Index, threads: int = 1):
+        try:
+            return index.writer(heap_size=HEAP * max(1, threads), num_threads=threads)
+        except ValueError as exc:
+            if "lock" in str(exc).lower():
+                raise IndexBusy(str(exc)) from exc
+            raise IndexUnavailable(str(exc)) from exc
+
+    def _searcher(self) -> tantivy.Searcher:
+        index = self._open()
+        try:
+            index.reload()
+            return index.searcher()
+        except (ValueError, OSError) as exc:
+            self._indexes.pop(str(self.path), None)
+            raise IndexUnavailable(f"the search index is unreadable: {exc}") from exc
+
+    # --- writing ---------------------------------------------------------------------------
+    def _document(self, doc: IndexDocument) -> tantivy.Document:
+        d = tantivy.Document()
+        d.add_unsigned("id", doc.id)
+        d.add_integer("digest", doc.digest)
+        d.add_text("status", doc.status)
+        if doc.organisation_id:
+            d.add_unsigned("org_id", doc.organisation_id)
+        if doc.created_by:
+            d.add_unsigned("created_by", doc.created_by)
+        for kind, values in (("title", doc.title), ("abstract", doc.abstract)):
+            for lang, text in values.items():
+                d.add_text(f"{kind}_{field_language(lang)}", text)
+        if doc.body:
+            d.add_text(f"body_{field_language(doc.body_language)}", doc.body)
+        for keyword in doc.keywords:
+            d.add_text("keywords", keyword)
+        for name in doc.creators:
+            d.add_text("author", name)
+        for goal in doc.sdg:
+            d.add_unsigned("sdg", int(goal))
+        for name in ("language", "country", "region"):
+            for value in getattr(doc, name):
+                d.add_text(name, value)
+        for name in ("type", "organisation", "source"):
+            if getattr(doc, name):
+                d.add_text(name, getattr(doc, name))
+        if doc.year:
+            d.add_integer("year", doc.year)
+        d.add_integer("date_key", doc.date_key)
+        d.add_integer("created", doc.created)
+        return d
+
+    def upsert(self, docs: Sequence[IndexDocument]) -> None:
+        self._write(docs, [])
+
+    def delete(self, ids: Iterable[int]) -> None:
+        self._write([], list(ids))
+
+    def _write(self, docs: Sequence[IndexDocument], deletes: Sequence[int]) -> None:
+        if not docs and not deletes:
+            return
+        index = self._open(create=True)
+        writer = self._writer(index)
+        try:
+            for item_id in (*deletes, *(d.id for d in docs)):
+                writer.delete_documents_by_term("id", int(item_id))
+            for doc in docs:
+                writer.add_document(self._document(doc))
+            writer.commit()
+            writer.wait_merging_threads()
+        except BaseException:
+            writer.rollback()
+            raise
+        finally:
+            del writer
+        index.reload()
+
+    def rebuild(self, batches: Iterable[Sequence[IndexDocument]]) -> int:
+        index = self._open(create=True)
+        writer = self._writer(index, threads=2)
+        written = 0
+        try:
+            writer.delete_all_documents()
+            for batch in batches:
+                for doc in batch:
+                    writer.add_document(self._document(doc))
+                written += len(batch)
+            writer.commit()
+            writer.wait_merging_threads()
+        except BaseException:
+            writer.rollback()
+            raise
+        finally:
+            del writer
+        index.reload()
+        return written
+
+    # --- reading ---------------------------------------------------------------------------
+    def count(self) -> int:
+        return self._searcher().num_docs
+
+    def check(self) -> None:
+        self._searcher().search(Query.all_query(), 1)
+
+    def digests(self) -> dict[int, int]:
+        searcher = self._searcher()
+        total = searcher.num_docs
+        if not total:
+            return {}
+        hits = searcher.search(Query.all_query(), total, count=False).hits
+        addresses = [address for _score, address in hits]
+        ids = searcher.fast_field_values("id", addresses)
+        digests = searcher.fast_field_values("digest", addresses)
+        return dict(zip(ids, digests, strict=True))
+
+    # --- query translation -----------------------------------------------------------------
+    def _fields_for(self, field: str | None) -> list[str]:
+        if field == "title":
+            return [f"title_{lang}" for lang in LANGUAGES]
+        if field == "author":
+            return ["author"]
+        return [f"{kind}_{lang}" for kind in TEXT_KINDS for lang in LANGUAGES] + ["keywords"]
+
+    def _option(self, option: Term | Phrase) -> Query | None:
+        subqueries: list[tuple[Occur, Query]] = []
+        for name in self._fields_for(option.field):
+            lang, analyzer = _field_analyzer(name)
+            boost = BOOSTS[name.split("_")[0]]
+            if isinstance(option, Phrase):
+                tokens = analyzer.analyze(" ".join(option.words))
+            elif option.prefix:
+                if lang == "zh":
+                    continue
+                tokens = analyzer.analyze(option.text)[:1]
+                if tokens:
+                    pattern = re.escape(tokens[0]) + ".*"
+                    subqueries.append((Occur.Should, Query.boost_query(
+                        Query.regex_query(self.schema, name, pattern), boost)))
+                continue
+            else:
+                tokens = analyzer.analyze(option.text)
+            if not tokens:
+                continue
+            if len(tokens) == 1:
+                query = Query.term_query(self.schema, name, tokens[0])
+            else:
+                query = Query.phrase_query(self.schema, name, tokens)
+            subqueries.append((Occur.Should, Query.boost_query(query, boost)))
+        if not subqueries:
+            return None
+        return Query.boolean_query(subqueries)
+
+    def _lexical(self, request: BackendQuery) -> tuple[Query | None, list[Query]]:
+        """The positive part of the query (None: nothing can match) and the exclusions."""
+        parsed = request.query
+        clauses: list[tuple[Occur, Query]] = []
+        negative: list[Query] = []
+        for clause in parsed.clauses:
+            options = [q for q in (self._option(o) for o in clause.options) if q is not None]
+            if not options:
+                continue
+            query = options[0] if len(options) == 1 else Query.boolean_query(
+                [(Occur.Should, q) for q in options])
+            if clause.negated:
+                negative.append(query)
+            else:
+                clauses.append((Occur.Should if clause.optional else Occur.Must, query))
+        if parsed.is_empty:
+            return Query.all_query(), negative
+        if not clauses:
+            return None, negative  # every word analysed away: nothing can match
+        return Query.boolean_query(clauses), negative
+
+    def _filters(self, request: BackendQuery) -> list[tuple[Occur, Query]]:
+        out: list[Query] = []
+        for name, values in request.filters.items():
+            if name not in FACETS or not values:
+                continue
+            if FACETS[name] == "int":
+                ints = [int(v) for v in values if str(v).lstrip("-").isdigit()]
+                out.append(Query.term_set_query(self.schema, name, ints))
+            else:
+                out.append(Query.term_set_query(self.schema, name, [str(v) for v in values]))
+        low, high = request.year_range
+        if low is not None or high is not None:
+            out.append(Query.range_query(self.schema, "year", tantivy.FieldType.Integer,
+                                         low, high))
+        visibility = request.visibility
+        if not visibility.everything:
+            allowed: list[tuple[Occur, Query]] = [
+                (Occur.Should, Query.term_query(self.schema, "status", "published"))]
+            if visibility.organisation_ids:
+                allowed.append((Occur.Should, Query.term_set_query(
+                    self.schema, "org_id", sorted(visibility.organisation_ids))))
+            if visibility.user_id:
+                allowed.append((Occur.Should, Query.term_query(
+                    self.schema, "created_by", visibility.user_id)))
+            out.append(Query.boolean_query(allowed))
+        if request.only_ids is not None:
+            out.append(Query.term_set_query(self.schema, "id", [int(i) for i in request.only_ids]))
+        return [(Occur.Must, Query.const_score_query(q, 0.0)) for q in out]
+
+    def _query(self, request: BackendQuery) -> Query:
+        positive, negative = self._lexical(request)
+        if request.extra_ids:
+            extra = Query.const_score_query(
+                Query.term_set_query(self.schema, "id", [int(i) for i in request.extra_ids]), 0.0)
+            positive = extra if positive is None else Query.boolean_query(
+                [(Occur.Should, positive), (Occur.Should, extra)])
+        if positive is None:
+            return Query.empty_query()
+        clauses = [(Occur.Must, positive), *self._filters(request)]
+        clauses += [(Occur.MustNot, q) for q in negative]
+        return clauses[0][1] if len(clauses) == 1 else Query.boolean_query(clauses)
+
+    # --- searching -------------------------------------------------------------------------
+    def search(self, request: BackendQuery) -> BackendResult:
+        searcher = self._searcher()
+        query = self._query(request)
+        order = {"date": "date_key", "recent": "created"}.get(request.sort)
+        if request.sort == "relevance" and request.query.is_empty:
+            order = "created"
+        try:
+            result = searcher.search(
+                query, limit=max(1, request.limit), count=True, offset=request.offset,
+                order_by_field=order,
+            )
+        except ValueError as exc:
+            raise IndexUnavailable(f"search failed: {exc}") from exc
+        addresses = [address for _key, address in result.hits]
+        ids = searcher.fast_field_values("id", addresses) if addresses else []
+        scores = [float(key) if order is None else 0.0 for key, _a in result.hits]
+        hits = list(zip(ids, scores, strict=True))[: request.limit]
+        facets = self.facet_counts(request) if request.facets else {}
+        return BackendResult(total=result.count or 0, hits=hits, facets=facets)
+
+    def _facets(
+        self, request: BackendQuery, names: Sequence[str]
+    ) -> dict[str, list[tuple[str | int, int]]]:
+        searcher = self._searcher()
+        spec = {}
+        for name in names:
+            terms: dict = {"field": name, "size": request.facet_size}
+            if name == "year":
+                terms = {"field": name, "size": 60, "order": {"_key": "desc"}}
+            spec[name] = {"terms": terms}
+        result = searcher.aggregate(self._query(request), spec)
+        out: dict[str, list[tuple[str | int, int]]] = {}
+        for name in names:
+            buckets = result.get(name, {}).get("buckets", [])
+            out[name] = [
+                (int(b["key"]) if FACETS[name] == "int" else b["key"], int(b["doc_count"]))
+                for b in buckets
+            ]
+        return out

@@ -1,0 +1,105 @@
+"""Keeping the index in step with the database: outbox rows in, index updates out.
+
+**Where rows are written: model signals, not calls in the services.** Items change through the
+library services, but also through the admin (its inlines save creators and SDG links
+directly, then call ``services.record_version``), through the SDG mapper writing machine links,
+through the ingest pipeline adding a file to a near-duplicate, and through whatever a later
+module does. A ``post_save``/``post_delete`` on :class:`Item` and on the rows the index reads
+(creators, SDG links, files), plus ``m2m_changed`` on countries and regions, catches every one
+of these paths, including ones not written yet, and always runs inside the writer's transaction
+(Django sends them from within ``save()``), so the row commits or rolls back with the change.
+What signals miss is ``bulk_create``/``QuerySet.update``; the item's own ``save()`` in the same
+transaction covers the services' bulk writes, and any other bulk path calls :func:`enqueue`.
+
+**Applying rows.** With ``SSEHUB_SEARCH_INLINE`` (the embedded default) a committed change is
+applied right after the commit (``transaction.on_commit``); otherwise, or if that fails, the
+rows wait for ``ssehub reindex --outbox`` (a worker). Drains are serialised by the backend's
+lock and delete only the rows they read, so a change committed during a drain is never lost.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from ssehub.library.models import Creator, Item, ItemFile, ItemGoal
+from ssehub.search.models import Outbox
+
+logger = logging.getLogger(__name__)
+BATCH = 200
+
+
+def enqueue(item_id: int, op: str = Outbox.Op.UPSERT) -> None:
+    """Record that an item changed, in the current transaction, and schedule the indexer."""
+    Outbox.objects.create(item_id=item_id, op=op)
+    if settings.SSEHUB_SEARCH_INLINE:
+        transaction.on_commit(apply_inline)
+
+
+def apply_inline() -> None:
+    """Apply the outbox after a commit; never fails the request that made the change."""
+    try:
+        apply_pending()
+    except Exception:
+        logger.exception("indexing after commit failed; the outbox keeps the work")
+
+
+def apply_pending(batch: int = BATCH) -> int:
+    """Apply every pending outbox row; return how many rows were applied."""
+    from ssehub.search import services
+
+    if not Outbox.objects.exists():
+        return 0
+    backend = services.get_backend()
+    done = 0
+    with backend.writing():
+        while True:
+            rows = list(Outbox.objects.order_by("id").values_list("id", "item_id")[:batch])
+            if not rows:
+                break
+            services.apply_changes(sorted({item_id for _id, item_id in rows}), backend)
+            # Only the rows read: a row committed meanwhile (even for the same item) stays.
+            Outbox.objects.filter(id__in=[row_id for row_id, _item in rows]).delete()
+            done += len(rows)
+    return done
+
+
+# --- signals -------------------------------------------------------------------------------
+
+def _item_saved(sender, instance: Item, raw: bool = False, **kwargs) -> None:
+    enqueue(instance.pk)
+
+
+def _item_deleted(sender, instance: Item, **kwargs) -> None:
+    enqueue(instance.pk, Outbox.Op.DELETE)
+
+
+def _related_changed(sender, instance, **kwargs) -> None:
+    if instance.item_id:
+        enqueue(instance.item_id)
+
+
+def _places_changed(sender, instance, action: str, reverse: bool, pk_set, **kwargs) -> None:
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if not reverse:
+        enqueue(instance.pk)
+    elif pk_set:
+        for item_id in pk_set:
+            enqueue(item_id)
+
+
+def connect_signals() -> None:
+    post_save.connect(_item_saved, sender=Item, dispatch_uid="search-item-saved")
+    post_delete.connect(_item_deleted, sender=Item, dispatch_uid="search-item-deleted")
+    for model in (Creator, ItemGoal, ItemFile):
+        post_save.connect(_related_changed, sender=model,
+                          dispatch_uid=f"search-{model.__name__}-saved")
+        post_delete.connect(_related_changed, sender=model,
+                            dispatch_uid=f"search-{model.__name__}-deleted")
+    for through in (Item.countries.through, Item.regions.through):
+        m2m_changed.connect(_places_changed, sender=through,
+                            dispatch_uid=f"search-{through.__name__}")

@@ -1,0 +1,540 @@
+"""The search service: what the portal page, the JSON API and the CLI all call.
+
+``search()`` parses the query, applies the reader's permissions and filters, runs the lexical
+backend and (for hybrid) the semantic store, fuses both rankings with reciprocal rank fusion,
+hydrates the page of results from the database in one query and makes the snippets. The
+indexing side (``apply_changes``, ``rebuild``, ``check``) is here too, so the outbox drain, the
+``reindex`` command and the tests share one code path.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.db.models import Max
+from django.db.models.functions import Substr
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+
+from ssehub.core.i18n import pick
+from ssehub.core.roles import is_editor, organisation_ids
+from ssehub.library.models import Item, Status
+from ssehub.library.permissions import can_view
+from ssehub.search import documents
+from ssehub.search.backends.base import (
+    FACETS,
+    BackendQuery,
+    IndexUnavailable,
+    SearchBackend,
+    Visibility,
+)
+from ssehub.search.models import Outbox
+from ssehub.search.query import ParsedQuery, parse
+from ssehub.search.text import fold, snippet
+from ssehub.search.vectors import Encoder, VectorStore, text_digest
+
+logger = logging.getLogger(__name__)
+
+BACKENDS = {
+    "tantivy": "ssehub.search.backends.tantivy_backend.TantivyBackend",
+    "postgres": "ssehub.search.backends.postgres.PostgresBackend",
+}
+MAX_PAGE_SIZE = 100
+MAX_WINDOW = 1000  # results reachable by paging; past that, refine the query
+RRF_K = 60
+SEMANTIC_K = 100
+EMBED_BATCH = 64
+SORTS = ("relevance", "date")
+MODES = ("hybrid", "lexical", "semantic")
+
+_backends: dict[tuple[str, str], SearchBackend] = {}
+_backends_lock = threading.Lock()
+
+
+# --- configuration ---------------------------------------------------------------------------
+
+def index_dir() -> Path:
+    return Path(settings.SSEHUB_INDEX_DIR)
+
+
+def get_backend() -> SearchBackend:
+    """The configured backend (``SSEHUB_SEARCH_BACKEND``), one instance per process."""
+    name = settings.SSEHUB_SEARCH_BACKEND
+    if name not in BACKENDS:
+        raise ValueError(f"unknown search backend {name!r} (choose from {', '.join(BACKENDS)})")
+    key = (name, str(index_dir()))
+    with _backends_lock:
+        backend = _backends.get(key)
+        if backend is None:
+            backend = _backends[key] = import_string(BACKENDS[name])(index_dir())
+        return backend
+
+
+def vector_store() -> VectorStore:
+    return VectorStore.at(index_dir())
+
+
+def semantic_enabled() -> bool:
+    return bool(settings.SSEHUB_SEARCH_SEMANTIC)
+
+
+def visibility_for(user) -> Visibility:
+    if is_editor(user):
+        return Visibility(everything=True)
+    if user is None or not user.is_authenticated:
+        return Visibility()
+    return Visibility(organisation_ids=frozenset(organisation_ids(user)), user_id=user.pk)
+
+
+# --- indexing --------------------------------------------------------------------------------
+
+def _embed(docs: Sequence[documents.IndexDocument], store: VectorStore,
+           reuse: dict[int, int] | None = None) -> tuple[list[int], list[int], np.ndarray]:
+    """Vectors for the documents whose text changed since they were embedded."""
+    texts = {d.id: d.embedding_text() for d in docs}
+    digests = {i: text_digest(t) for i, t in texts.items()}
+    known = reuse if reuse is not None else store.digests_for(list(texts))
+    todo = [i for i in texts if known.get(i) != digests[i]]
+    vectors = [Encoder.encode([texts[i] for i in todo[s:s + EMBED_BATCH]])
+               for s in range(0, len(todo), EMBED_BATCH)]
+    matrix = np.concatenate(vectors) if vectors else np.zeros((0, 512), np.float32)
+    return todo, [digests[i] for i in todo], matrix
+
+
+def apply_changes(item_ids: Sequence[int], backend: SearchBackend | None = None) -> None:
+    """Make the index show these items as the database has them now (or drop them)."""
+    backend = backend or get_backend()
+    docs = documents.build(item_ids)
+    present = {d.id for d in docs}
+    gone = [i for i in item_ids if i not in present]
+    backend.upsert(docs)
+    backend.delete(gone)
+    if semantic_enabled():
+        store = vector_store()
+        ids, digests, matrix = _embed(docs, store)
+        store.upsert(ids, digests, matrix)
+        store.delete([i for i in gone if i in store.digests_for(gone)])
+
+
+def rebuild(advance: Callable[[int], None] = lambda n=1: None, embed: bool = True) -> int:
+    """Rebuild the whole index (and embed what changed) from the database."""
+    backend = get_backend()
+    high_water = Outbox.objects.aggregate(m=Max("id"))["m"] or 0
+    store = vector_store()
+    old = store.digests() if embed and semantic_enabled() else {}
+    new_ids: list[int] = []
+    new_digests: list[int] = []
+    chunks: list[np.ndarray] = []
+    kept_ids: list[int] = []
+
+    def batches() -> Iterator[list[documents.IndexDocument]]:
+        for batch in documents.iterate_all():
+            if embed and semantic_enabled():
+                ids, digests, matrix = _embed(batch, store, reuse=old)
+                changed = set(ids)
+                kept_ids.extend(d.id for d in batch if d.id not in changed)
+                new_ids.extend(ids)
+                new_digests.extend(digests)
+                chunks.append(matrix.astype(np.float16))
+            yield batch
+            advance(len(batch))
+
+    with backend.writing():
+        try:
+            written = backend.rebuild(batches())
+        except IndexUnavailable:
+            backend.reset()
+            written = backend.rebuild(batches())
+        if embed and semantic_enabled():
+            kept, kept_vectors = store.vectors_for(kept_ids)
+            all_ids = [*kept, *new_ids]
+            all_digests = [old[i] for i in kept] + new_digests
+            matrix = np.concatenate([kept_vectors.astype(np.float16), *chunks]) if (
+                kept or chunks) else np.zeros((0, 512), np.float16)
+            store.replace_all(all_ids, all_digests, matrix)
+        Outbox.objects.filter(id__lte=high_water).delete()
+    return written
+
+
+@dataclass
+class CheckReport:
+    indexed: int = 0
+    expected: int = 0
+    missing: list[int] = field(default_factory=list)
+    stale: list[int] = field(default_factory=list)
+    extra: list[int] = field(default_factory=list)
+    vectors_missing: list[int] = field(default_factory=list)
+    vectors_stale: list[int] = field(default_factory=list)
+    pending: int = 0
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing or self.stale or self.extra or self.vectors_missing
+                    or self.vectors_stale or self.error)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "ok": self.ok}
+
+
+def check(advance: Callable[[int], None] = lambda n=1: None) -> CheckReport:
+    """Compare the index with the database: missing, stale and extra documents."""
+    report = CheckReport(pending=Outbox.objects.count())
+    backend = get_backend()
+    try:
+        indexed = backend.digests()
+    except IndexUnavailable as exc:
+        report.error = str(exc)
+        return report
+    report.indexed = len(indexed)
+    vectors = vector_store().digests() if semantic_enabled() else {}
+    seen: set[int] = set()
+    for batch in documents.iterate_all():
+        for doc in batch:
+            seen.add(doc.id)
+            digest = indexed.get(doc.id)
+            if digest is None:
+                report.missing.append(doc.id)
+            elif digest != doc.digest:
+                report.stale.append(doc.id)
+            if semantic_enabled():
+                vector = vectors.get(doc.id)
+                if vector is None:
+                    report.vectors_missing.append(doc.id)
+                elif vector != text_digest(doc.embedding_text()):
+                    report.vectors_stale.append(doc.id)
+        advance(len(batch))
+    report.expected = len(seen)
+    report.extra = sorted(set(indexed) - seen)
+    return report
+
+
+def ensure_index(backend: SearchBackend) -> str:
+    """Make a missing or unreadable index usable: rebuild it when the library is small enough
+    to do so within a request, otherwise report. Returns a message for the reader ("" if the
+    index was fine)."""
+    try:
+        backend.check()
+        return ""
+    except IndexUnavailable as exc:
+        logger.warning("search index unavailable: %s", exc)
+    if Item.objects.count() > settings.SSEHUB_SEARCH_AUTO_REBUILD_MAX:
+        raise IndexUnavailable(_("The search index is unavailable. An administrator has to "
+                                 "rebuild it with “ssehub reindex”."))
+    backend.reset()
+    rebuild()
+    return _("The search index was missing or damaged and has been rebuilt.")
+
+
+# --- searching -------------------------------------------------------------------------------
+
+@dataclass
+class SearchParams:
+    q: str = ""
+    page: int = 1
+    page_size: int = 10
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    year_from: int | None = None
+    year_to: int | None = None
+    sort: str = "relevance"
+    mode: str = "hybrid"
+
+    @classmethod
+    def from_querydict(cls, data) -> SearchParams:
+        """Read request parameters leniently: anything malformed falls back to the default."""
+        def integer(name: str, default: int | None) -> int | None:
+            try:
+                return int(str(data.get(name, "")).strip())
+            except ValueError:
+                return default
+
+        filters: dict[str, list[str]] = {}
+        for name in FACETS:
+            values = [v.strip()[:100] for v in data.getlist(name) if v and v.strip()]
+            if values:
+                filters[name] = values[:20]
+        return cls(
+            q=data.get("q", "") or "",
+            page=integer("page", 1) or 1,
+            page_size=integer("page_size", 10) or 10,
+            filters=filters,
+            year_from=integer("year_from", None),
+            year_to=integer("year_to", None),
+            sort=data.get("sort") if data.get("sort") in SORTS else "relevance",
+            mode=data.get("mode") if data.get("mode") in MODES else "hybrid",
+        )
+
+
+@dataclass
+class Hit:
+    id: int
+    title: str
+    score: float
+    snippet: str
+    item: Item | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        url = self.item.get_absolute_url() if self.item is not None else ""
+        return {"id": self.id, "title": self.title, "score": round(self.score, 6),
+                "snippet": self.snippet, "url": url}
+
+
+@dataclass
+class FacetValue:
+    value: str | int
+    count: int
+    label: str = ""
+    selected: bool = False
+
+
+@dataclass
+class SearchResponse:
+    total: int = 0
+    results: list[Hit] = field(default_factory=list)
+    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    page: int = 1
+    page_size: int = 10
+    pages: int = 0
+    mode: str = "lexical"
+    sort: str = "relevance"
+    query: str = ""
+    browse: bool = False
+    messages: list[str] = field(default_factory=list)
+    unavailable: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "results": [hit.as_dict() for hit in self.results],
+            "facets": {
+                name: [{"value": f.value, "count": f.count, "label": f.label} for f in values]
+                for name, values in self.facets.items()
+            },
+            "page": self.page,
+            "page_size": self.page_size,
+            "mode": self.mode,
+            "messages": self.messages,
+        }
+
+
+def _clean_filters(filters: dict[str, list[str]], messages: list[str]) -> dict[str, list]:
+    out: dict[str, list] = {}
+    for name, values in filters.items():
+        if name not in FACETS:
+            continue
+        if FACETS[name] == "int":
+            good = [int(v) for v in values if v.isdigit() and len(v) < 10]
+            if len(good) < len(values):
+                messages.append(_("Ignored a filter value that is not a number: %(name)s.")
+                                % {"name": name})
+            if good:
+                out[name] = good
+        else:
+            out[name] = values
+    return out
+
+
+def rrf(rankings: Sequence[Sequence[int]], weights: Sequence[float] | None = None,
+        k: int = RRF_K) -> list[tuple[int, float]]:
+    """Reciprocal rank fusion: each list adds ``weight / (k + rank)`` to an item's score.
+
+    Rank-based, so BM25 scores and cosine similarities need no calibration against each other.
+    """
+    weights = weights or [1.0] * len(rankings)
+    scores: dict[int, float] = {}
+    for ranking, weight in zip(rankings, weights, strict=True):
+        for rank, item_id in enumerate(ranking, start=1):
+            scores[item_id] = scores.get(item_id, 0.0) + weight / (k + rank)
+    return sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
+
+
+def _exact_title_first(fused: list[tuple[int, float]], parsed: ParsedQuery,
+                       lexical: Sequence[int]) -> list[tuple[int, float]]:
+    """A query that is an item's whole title ranks that item first, whatever the vectors say."""
+    wanted = " ".join(fold(parsed.text).split())
+    if len(wanted) < 8 or not lexical:
+        return fused
+    candidates = Item.objects.filter(pk__in=list(lexical[:10])).values_list("pk", "title")
+    exact = {pk for pk, titles in candidates
+             if any(" ".join(fold(t).split()).strip(" .") == wanted.strip(" .")
+                    for t in (titles or {}).values() if t)}
+    if not exact:
+        return fused
+    top = [pair for pair in fused if pair[0] in exact]
+    return top + [pair for pair in fused if pair[0] not in exact]
+
+
+def _hydrate(ids: Sequence[int], scores: dict[int, float], parsed: ParsedQuery,
+             user, visibility: Visibility) -> list[Hit]:
+    """One query for the whole page; items no longer visible (index lagging) are dropped."""
+    rows = (
+        Item.objects.filter(pk__in=list(ids))
+        .select_related("item_type", "organisation")
+        .defer("full_text")
+        .annotate(head=Substr("full_text", 1, 4000))
+    )
+    items = {item.pk: item for item in rows}
+    terms = parsed.highlight_terms()
+    hits = []
+    for item_id in ids:
+        item = items.get(item_id)
+        if item is None:
+            continue
+        if not (visibility.everything or item.status == Status.PUBLISHED or can_view(user, item)):
+            continue
+        abstract = pick(item.abstract)
+        text = abstract
+        if terms and item.head:
+            marked = snippet(abstract, terms)
+            text = abstract if "<mark>" in marked or not abstract else item.head
+        hits.append(Hit(item_id, item.display_title, scores.get(item_id, 0.0),
+                        snippet(text or item.head or "", terms), item))
+    return hits
+
+
+def _labels(name: str, values: list) -> dict:
+    from ssehub.core.models import Country, Organisation, Region
+    from ssehub.library.models import ItemType
+    from ssehub.sdg.models import Goal
+
+    if not values:
+        return {}
+    if name == "sdg":
+        goals = Goal.objects.filter(number__in=values)
+        return {g.number: f"{g.number}. {g}" for g in goals}
+    if name == "type":
+        return {t.slug: str(t) for t in ItemType.objects.filter(slug__in=values)}
+    if name == "country":
+        return {c.iso2: str(c) for c in Country.objects.filter(iso2__in=values)}
+    if name == "region":
+        return {r.m49: str(r) for r in Region.objects.filter(m49__in=values)}
+    if name == "organisation":
+        orgs = Organisation.objects.filter(slug__in=values)
+        return {o.slug: o.acronym or str(o) for o in orgs}
+    if name == "language":
+        from django.utils.translation import get_language_info
+
+        out = {}
+        for code in values:
+            try:
+                out[code] = get_language_info(code)["name_translated"]
+            except KeyError:
+                out[code] = code
+        return out
+    return {}
+
+
+def search(params: SearchParams, user=None, *, with_facets: bool = True) -> SearchResponse:
+    """Run a search for ``user`` (None: the public). Never raises for bad input."""
+    messages: list[str] = []
+    if len(params.q) > settings.SSEHUB_SEARCH_MAX_QUERY_CHARS:
+        messages.append(_("Your query was too long and has been cut to %(n)d characters.")
+                        % {"n": settings.SSEHUB_SEARCH_MAX_QUERY_CHARS})
+    parsed = parse(params.q[: settings.SSEHUB_SEARCH_MAX_QUERY_CHARS])
+    if parsed.truncated and not messages:
+        messages.append(_("Your query had too many terms; only the first ones were used."))
+    page_size = min(max(1, params.page_size), MAX_PAGE_SIZE)
+    page = max(1, params.page)
+    offset = (page - 1) * page_size
+    visibility = visibility_for(user)
+    filters = _clean_filters(params.filters, messages)
+    browse = parsed.is_empty and not parsed.negative
+    sort = params.sort if params.sort in SORTS else "relevance"
+    response = SearchResponse(page=page, page_size=page_size, query=params.q, sort=sort,
+                              browse=browse, messages=messages)
+    backend = get_backend()
+    try:
+        note = ensure_index(backend)
+    except IndexUnavailable as exc:
+        response.unavailable = True
+        messages.append(str(exc))
+        return response
+    if note:
+        messages.append(note)
+    if offset >= MAX_WINDOW:
+        messages.append(_("Only the first %(n)d results can be paged through; please refine "
+                          "your search.") % {"n": MAX_WINDOW})
+        offset = MAX_WINDOW  # still count and facet, return no hits
+    year_range = (params.year_from, params.year_to)
+    base = dict(query=parsed, filters=filters, year_range=year_range, visibility=visibility,
+                facets=list(FACETS) if with_facets else [])
+
+    use_semantic = (not parsed.is_empty and params.mode in ("hybrid", "semantic")
+                    and semantic_enabled() and len(vector_store()) > 0)
+    response.mode = params.mode if use_semantic else ("browse" if browse else "lexical")
+    try:
+        if not use_semantic:
+            result = backend.search(BackendQuery(
+                **base, sort="recent" if browse and sort == "relevance" else sort,
+                offset=offset, limit=page_size if offset < MAX_WINDOW else 0))
+            order = [item_id for item_id, _score in result.hits]
+            scores = dict(result.hits)
+        else:
+            vector = Encoder.encode([parsed.text or params.q[:1000]])[0]
+            semantic = vector_store().search(vector, SEMANTIC_K,
+                                             settings.SSEHUB_SEARCH_SEMANTIC_MIN)
+            semantic_ids = [i for i, _s in semantic]
+            by_relevance = sort == "relevance"
+            window = min(MAX_WINDOW, max(200, offset + page_size))
+            exclusions = ParsedQuery(parsed.negative)
+            if params.mode == "hybrid":
+                # Lexical matches or semantic candidates, under the same filters and exclusions.
+                result = backend.search(BackendQuery(
+                    **base, extra_ids=semantic_ids, sort=sort,
+                    offset=0 if by_relevance else offset,
+                    limit=window if by_relevance else page_size))
+            else:
+                result = backend.search(BackendQuery(
+                    **{**base, "query": exclusions}, only_ids=semantic_ids,
+                    sort="recent" if by_relevance else sort,
+                    offset=0 if by_relevance else offset,
+                    limit=len(semantic_ids) if by_relevance else page_size))
+            if not by_relevance:
+                order = [item_id for item_id, _score in result.hits]
+                scores = {}
+            else:
+                if params.mode == "hybrid":
+                    lex_ranking = [i for i, s in result.hits if s > 0]
+                    allowed = set()
+                    if semantic_ids:
+                        allowed = {i for i, _s in backend.search(BackendQuery(
+                            query=exclusions, filters=filters, year_range=year_range,
+                            visibility=visibility, only_ids=semantic_ids,
+                            limit=len(semantic_ids))).hits}
+                else:
+                    lex_ranking = []
+                    allowed = {i for i, _s in result.hits}
+                sem_ranking = [i for i in semantic_ids if i in allowed]
+                fused = rrf([lex_ranking, sem_ranking],
+                            [1.0, settings.SSEHUB_SEARCH_SEMANTIC_WEIGHT])
+                fused = _exact_title_first(fused, parsed, lex_ranking)
+                page_pairs = fused[offset: offset + page_size]
+                order = [i for i, _s in page_pairs]
+                scores = dict(page_pairs)
+    except IndexUnavailable as exc:
+        logger.warning("search failed: %s", exc)
+        response.unavailable = True
+        messages.append(_("The search index is unavailable. An administrator has to rebuild "
+                          "it with “ssehub reindex”."))
+        return response
+    response.total = result.total
+    response.pages = min(-(-result.total // page_size), -(-MAX_WINDOW // page_size))
+    if page > 1 and offset >= result.total and result.total:
+        messages.append(_("There is no page %(page)d: the results end on page %(last)d.")
+                        % {"page": page, "last": response.pages})
+    response.results = _hydrate(order, scores, parsed, user, visibility)
+    for name, buckets in result.facets.items():
+        labels = _labels(name, [value for value, _count in buckets])
+        chosen = {str(v) for v in filters.get(name, [])}
+        response.facets[name] = [
+            FacetValue(value, count, labels.get(value, str(value)), str(value) in chosen)
+            for value, count in buckets
+        ]
+    return response
