@@ -16,4 +16,11 @@ def map_sdgs(item: Item) -> None:
 
 
 def index_item(item: Item) -> None:
-    """Placeholder for the search indexer (an outbox row in the item's transaction)."""
+    """Queue the item for the search index: an outbox row in the item's transaction.
+
+    The search app's model signals already queue every saved item; this explicit row covers
+    hooks that change an item through bulk writes (which send no signals) before it.
+    """
+    from ssehub.search.outbox import enqueue
+
+    enqueue(item.pk)
