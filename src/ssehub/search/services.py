@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
+from django.db import connection
 from django.db.models import Max
 from django.db.models.functions import Substr
 from django.utils.module_loading import import_string
@@ -67,6 +68,10 @@ def index_dir() -> Path:
 def get_backend() -> SearchBackend:
     """The configured backend (``SSEHUB_SEARCH_BACKEND``), one instance per process."""
     name = settings.SSEHUB_SEARCH_BACKEND
+    if name == "postgres" and connection.vendor != "postgresql":
+        logger.warning("SSEHUB_SEARCH_BACKEND=postgres needs a PostgreSQL database; "
+                       "using tantivy")
+        name = "tantivy"
     if name not in BACKENDS:
         raise ValueError(f"unknown search backend {name!r} (choose from {', '.join(BACKENDS)})")
     key = (name, str(index_dir()))
@@ -408,7 +413,7 @@ def _labels(name: str, values: list) -> dict:
         return {}
     if name == "sdg":
         goals = Goal.objects.filter(number__in=values)
-        return {g.number: f"{g.number}. {g}" for g in goals}
+        return {g.number: str(g) for g in goals}
     if name == "type":
         return {t.slug: str(t) for t in ItemType.objects.filter(slug__in=values)}
     if name == "country":
