@@ -210,8 +210,9 @@ class TantivyBackend(SearchBackend):
         index = self._open(create=True)
         writer = self._writer(index)
         try:
-            for item_id in (*deletes, *(d.id for d in docs)):
-                writer.delete_documents_by_term("id", int(item_id))
+            # By query: delete_documents_by_term misses u64 terms in tantivy-py 0.27.
+            stale = sorted({int(i) for i in (*deletes, *(d.id for d in docs))})
+            writer.delete_documents_by_query(Query.term_set_query(self.schema, "id", stale))
             for doc in docs:
                 writer.add_document(self._document(doc))
             writer.commit()
