@@ -539,7 +539,7 @@ def search(params: SearchParams, user=None, *, with_facets: bool = True) -> Sear
         labels = _labels(name, [value for value, _count in buckets])
         chosen = {str(v) for v in filters.get(name, [])}
         response.facets[name] = [
-            FacetValue(value, count, labels.get(value, str(value)), str(value) in chosen)
+            FacetValue(value, count, str(labels.get(value, value)), str(value) in chosen)
             for value, count in buckets
         ]
     return response
