@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils import translation
 
 from ssehub.search import services
 from ssehub.search.backends.base import FACETS
@@ -24,6 +26,8 @@ class Command(BaseCommand):
         parser.add_argument("--sort", choices=services.SORTS, default="relevance")
         parser.add_argument("--mode", choices=services.MODES, default="hybrid")
         parser.add_argument("--json", action="store_true", help="print the API's JSON object")
+        parser.add_argument("--language", default=settings.LANGUAGE_CODE,
+                            help="language of titles and facet labels (default: %(default)s)")
         parser.add_argument("--as-editor", action="store_true",
                             help="search every item, whatever its status")
         for name in FACETS:
@@ -31,6 +35,10 @@ class Command(BaseCommand):
                                 help=f"filter on {name} (repeatable)")
 
     def handle(self, *args, **options):
+        with translation.override(options["language"]):
+            self._search(options)
+
+    def _search(self, options) -> None:
         filters = {name: options[name] for name in FACETS if options[name]}
         params = services.SearchParams(
             q=options["query"], page=options["page"], page_size=options["limit"],
