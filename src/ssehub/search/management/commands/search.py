@@ -26,7 +26,7 @@ class Command(BaseCommand):
         parser.add_argument("--sort", choices=services.SORTS, default="relevance")
         parser.add_argument("--mode", choices=services.MODES, default="hybrid")
         parser.add_argument("--json", action="store_true", help="print the API's JSON object")
-        parser.add_argument("--language", default=settings.LANGUAGE_CODE,
+        parser.add_argument("--ui-language", default=settings.LANGUAGE_CODE,
                             help="language of titles and facet labels (default: %(default)s)")
         parser.add_argument("--as-editor", action="store_true",
                             help="search every item, whatever its status")
@@ -35,7 +35,7 @@ class Command(BaseCommand):
                                 help=f"filter on {name} (repeatable)")
 
     def handle(self, *args, **options):
-        with translation.override(options["language"]):
+        with translation.override(options["ui_language"]):
             self._search(options)
 
     def _search(self, options) -> None:
