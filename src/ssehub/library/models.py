@@ -205,7 +205,7 @@ class ItemFile(models.Model):
     """A file of an item, stored once under its SHA-256 in the data folder."""
 
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="files")
-    sha256 = models.CharField(max_length=64, db_index=True)
+    sha256 = models.CharField(max_length=64)
     size = models.PositiveBigIntegerField()
     mime_type = models.CharField(max_length=120)
     filename = models.CharField(max_length=255)
@@ -217,6 +217,11 @@ class ItemFile(models.Model):
         ordering = ["item", "id"]
         verbose_name = _("file")
         verbose_name_plural = _("files")
+        constraints = [
+            # The same bytes belong to one item only: two concurrent ingests of a new file
+            # cannot both create an item.
+            models.UniqueConstraint(fields=["sha256"], name="unique_file_sha256")
+        ]
 
     def __str__(self) -> str:
         return self.filename

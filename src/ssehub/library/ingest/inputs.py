@@ -32,6 +32,9 @@ class Input:
     reader: Callable[[], bytes] | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     source_url: str = ""
+    # The record's identifier at its source (an OAI identifier, a demo key): a re-run finds
+    # the item it made by (source name, record) even when it has no file, DOI or URL.
+    record: str = ""
     error: str = ""
 
     def read(self) -> bytes | None:

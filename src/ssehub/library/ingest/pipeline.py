@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.module_loading import import_string
 
 from ssehub.library import language, storage
@@ -197,10 +197,11 @@ def ingest_one(source: Input, options: Options) -> Result:
     """Ingest one input; never raises for bad input, returns a failed Result instead."""
     label = source.label
     given = {**options.defaults, **source.metadata}
+    digest = ""
     try:
         data = source.read()
         if data is None:
-            return _ingest_metadata_only(label, given, options)
+            return _ingest_metadata_only(label, given, options, source.record)
         if len(data) > settings.SSEHUB_MAX_FILE_BYTES:
             raise IngestError(f"file is {len(data):,} bytes, over the size limit of "
                               f"{settings.SSEHUB_MAX_FILE_BYTES:,}")
@@ -230,7 +231,8 @@ def ingest_one(source: Input, options: Options) -> Result:
             item = create_item(
                 meta, actor=options.actor, status=options.status,
                 provenance=options.provenance, source_name=options.source_name,
-                source_url=source.source_url, full_text=extracted.text,
+                source_url=source.source_url, source_record=source.record,
+                full_text=extracted.text,
             )
             _add_file(item, data, digest, detected.mime_type, source.filename,
                       extracted.text, sig)
@@ -245,6 +247,12 @@ def ingest_one(source: Input, options: Options) -> Result:
         return Result(label, FAILED, reason=f"permission denied: {exc}")
     except MemoryError:
         return Result(label, FAILED, reason="the file needs more memory than is available")
+    except IntegrityError:
+        # Another process stored the same file between our check and our commit.
+        twin = ItemFile.objects.filter(sha256=digest).first() if digest else None
+        if twin is None:
+            raise
+        return Result(label, UNCHANGED, twin.item_id, notes=["ingested concurrently"])
     except Exception as exc:
         # A library choking on a hostile file, a failing hook, a database error: the
         # transaction has rolled back, so report this input and let the batch go on.
@@ -252,15 +260,23 @@ def ingest_one(source: Input, options: Options) -> Result:
         return Result(label, FAILED, reason=f"unexpected error ({type(exc).__name__}): {exc}")
 
 
-def _ingest_metadata_only(label: str, given: dict[str, Any], options: Options) -> Result:
+def _ingest_metadata_only(
+    label: str, given: dict[str, Any], options: Options, record: str = ""
+) -> Result:
     if not given.get("title"):
         raise IngestError("a manifest row needs a file, a URL or at least a title")
-    existing = _existing_metadata_only(given)
+    existing = None
+    if record:
+        existing = Item.objects.filter(
+            source_name=options.source_name, source_record=record
+        ).first()
+    existing = existing or _existing_metadata_only(given)
     if existing is not None:
         return _update_if_needed(existing, given, options, label)
     with transaction.atomic():
         item = create_item(given, actor=options.actor, status=options.status,
-                           provenance=options.provenance, source_name=options.source_name)
+                           provenance=options.provenance, source_name=options.source_name,
+                           source_record=record)
         run_hooks(item)
     return Result(label, CREATED, item.pk)
 
