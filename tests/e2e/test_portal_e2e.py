@@ -1,11 +1,13 @@
 """The portal in a real browser: home, language switch, search, item page, login, upload.
 
-Screenshots of each step go to test-artifacts/e2e/ (not committed); the home page one is also
-saved to docs/screenshots/home.png, the picture shown in the README.
+Screenshots of each step go to test-artifacts/e2e/ (not committed). With
+SSEHUB_UPDATE_SCREENSHOTS=1 the demo home page is also saved to docs/screenshots/home.png, the
+picture shown in the README (off by default so that a test run never edits tracked files).
 """
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -67,8 +69,6 @@ def test_visitor_then_contributor_journey(live_server, browser_page, artifacts, 
     assert page.locator("h1").first.inner_text().startswith("The knowledge hub")
     assert page.locator(".sdg-tile").count() == 17
     shot("01-home")
-    DOCS_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(DOCS_SCREENSHOT))  # the 1280x900 viewport, for the README
 
     # 2. Switch to French with the language switcher.
     page.get_by_role("button", name=re.compile("Français", re.I)).click()
@@ -125,3 +125,21 @@ def test_visitor_then_contributor_journey(live_server, browser_page, artifacts, 
     assert page.get_by_text("Votre document a été ajouté comme brouillon.").is_visible()
     assert page.get_by_text("Brouillon").first.is_visible()
     shot("07-new-draft")
+
+
+def test_demo_home_page(live_server, browser_page, artifacts):
+    """The demo content as a newcomer sees it after `make run`: every SDG tile has items."""
+    from ssehub.library.demo import load_demo
+
+    counts = load_demo()
+    assert counts["failed"] == 0
+    page = browser_page
+    page.goto(live_server.url + "/")
+    tiles = page.locator(".sdg-tile")
+    assert tiles.count() == 17
+    for index in range(17):
+        assert not re.search(r"\b0 items?\b", tiles.nth(index).inner_text(), re.I)
+    page.screenshot(path=str(artifacts / "demo-home.png"), full_page=True)
+    if os.environ.get("SSEHUB_UPDATE_SCREENSHOTS") == "1":
+        DOCS_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(DOCS_SCREENSHOT))  # the 1280x900 viewport, for the README
