@@ -64,3 +64,12 @@ def load(goal_model, target_model, indicator_model) -> None:
                 "position": position,
             },
         )
+
+
+def load_with_apps(apps, schema_editor) -> None:
+    """The RunPython entry point shared by the migrations that (re)load the framework."""
+    load(
+        apps.get_model("sdg", "Goal"),
+        apps.get_model("sdg", "Target"),
+        apps.get_model("sdg", "Indicator"),
+    )

@@ -2,17 +2,9 @@
 
 from django.db import migrations
 
-
-def load(apps, schema_editor):
-    from ssehub.sdg import framework
-
-    framework.load(
-        apps.get_model("sdg", "Goal"),
-        apps.get_model("sdg", "Target"),
-        apps.get_model("sdg", "Indicator"),
-    )
+from ssehub.sdg.framework import load_with_apps
 
 
 class Migration(migrations.Migration):
     dependencies = [("sdg", "0001_initial")]
-    operations = [migrations.RunPython(load, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(load_with_apps, migrations.RunPython.noop)]
