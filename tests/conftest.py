@@ -13,6 +13,7 @@ from ssehub.core.roles import editors_group
 def data_dir(settings, tmp_path):
     """Every test stores its files in its own folder."""
     settings.FILES_DIR = tmp_path / "files"
+    settings.SSEHUB_INDEX_DIR = tmp_path / "index"
     return tmp_path
 
 

@@ -18,6 +18,8 @@ HUB_COMMANDS = {
     "restore": "replace the database and files with those of a backup archive",
     "createadmin": "create an administrator account if none exists",
     "role": "make a user an editor, or a contributor of an organisation",
+    "search": "search the library (the same answer as /api/search)",
+    "reindex": "rebuild the search index (--check: report missing or stale items)",
 }
 
 

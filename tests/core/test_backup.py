@@ -45,6 +45,11 @@ def test_round_trip_restores_items_and_files(library, tmp_path):
     restored = Item.objects.get(title__has_key="fr")
     assert [c.iso2 for c in restored.countries.all()] == ["FR"]
     assert restored.sdg_links.get().target_id == "8.3"
+    # The search index is rebuilt from the restored database.
+    from ssehub.search.services import check
+
+    report = check()
+    assert report.ok and report.indexed == report.expected > 0, report.as_dict()
 
 
 def _rewrite(src, dst, drop=None, replace=None):

@@ -15,7 +15,7 @@ from django.core.management import call_command
 from ssehub.library.models import Item
 
 SSEHUB = [sys.executable, "-m", "ssehub.cli"]
-COMMANDS = ["run", "demo", "ingest", "export", "backup", "restore", "createadmin", "role"]
+COMMANDS = ["run", "demo", "ingest", "export", "backup", "restore", "createadmin", "role", "search", "reindex"]
 
 
 def _text(path: Path, body: str) -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from ssehub.core.backup import BackupError, restore_backup
@@ -36,3 +37,5 @@ class Command(BaseCommand):
         self.stdout.write(
             f"restored backup of {manifest['created']} ({manifest['files']} files)"
         )
+        # The search index is a projection of the database: rebuild it from what was restored.
+        call_command("reindex", stdout=self.stdout, stderr=self.stderr)
