@@ -20,10 +20,17 @@ from ssehub.library.services import create_item
 
 pytestmark = [
     pytest.mark.e2e,
-    # Reference data (SDGs, organisations, item types) comes from migrations: serialized
-    # rollback puts it back after this transactional test flushes the database.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    # The live server reads what the test thread commits, so these tests commit for real.
+    pytest.mark.django_db(transaction=True),
 ]
+
+
+@pytest.fixture(autouse=True)
+def reference_data(transactional_db):
+    """Transactional tests start from a flushed database: load the reference tables."""
+    from ssehub.core.reference import ensure_all
+
+    ensure_all()
 
 PASSWORD = "correct-horse-battery-staple"
 DOCS_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "home.png"
@@ -80,8 +87,8 @@ def test_visitor_then_contributor_journey(live_server, browser_page, artifacts, 
     # 3. Search the library.
     page.get_by_role("searchbox", name="Rechercher dans la bibliothèque").fill("cooperatives")
     page.get_by_role("button", name="Rechercher", exact=True).click()
-    page.wait_for_url(re.compile(r"/items/\?q=cooperatives"))
-    results = page.locator(".item-card")
+    page.wait_for_url(re.compile(r"/search/\?q=cooperatives"))
+    results = page.locator(".search-results li")
     assert results.count() >= 1
     assert page.get_by_role("link", name=first.display_title).is_visible()
     shot("03-search")
@@ -129,10 +136,13 @@ def test_visitor_then_contributor_journey(live_server, browser_page, artifacts, 
 
 def test_demo_home_page(live_server, browser_page, artifacts):
     """The demo content as a newcomer sees it after `make run`: every SDG tile has items."""
+    from io import StringIO
+
     from ssehub.library.demo import load_demo
 
-    counts = load_demo()
-    assert counts["failed"] == 0
+    log = StringIO()
+    counts = load_demo(stdout=log)
+    assert counts["failed"] == 0, log.getvalue()
     page = browser_page
     page.goto(live_server.url + "/")
     tiles = page.locator(".sdg-tile")

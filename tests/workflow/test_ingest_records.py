@@ -46,6 +46,9 @@ def test_two_concurrent_ingests_of_one_new_file_make_one_item():
         # In-memory SQLite is one connection shared by every thread: there is no concurrency
         # to test. The PostgreSQL run of the suite exercises this path for real.
         pytest.skip("in-memory SQLite has no concurrent connections (tested on PostgreSQL)")
+    from ssehub.core.reference import ensure_all
+
+    ensure_all()  # an earlier transactional test may have flushed the reference tables
     results = []
     barrier = threading.Barrier(2)
 

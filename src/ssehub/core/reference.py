@@ -96,3 +96,30 @@ def load_organisations(organisation_model) -> None:
                     "since": str(entry.get("since", ""))[:10],
                 },
             )
+
+
+def ensure_all() -> None:
+    """Load every reference table with the current models (idempotent).
+
+    The migrations do this once; this is for databases emptied since, such as the ones that
+    transactional tests flush.
+    """
+    from django.contrib.auth.models import Group
+
+    from ssehub.core.models import Country, Organisation, Region
+    from ssehub.core.roles import EDITORS_GROUP
+    from ssehub.library.models import ItemType
+    from ssehub.library.reference import load_item_types
+    from ssehub.sdg import framework
+    from ssehub.sdg.models import Goal, Indicator, Target
+
+    if Goal.objects.count() == 17 and ItemType.objects.exists() and Country.objects.exists() \
+            and Organisation.objects.filter(slug=TASK_FORCE_SLUG).exists():
+        return
+    load_regions(Region)
+    load_countries(Country)
+    load_task_force(Organisation)
+    load_organisations(Organisation)
+    Group.objects.get_or_create(name=EDITORS_GROUP)
+    framework.load(Goal, Target, Indicator)
+    load_item_types(ItemType)
