@@ -12,12 +12,13 @@ Public API (lazy: importing this package loads no model)::
 
 from __future__ import annotations
 
-from .predictor import SDGModel, aggregate, load_model
+from .predictor import SDGModel, aggregate, coverage, load_model
 from .text import guess_language, iter_passages, mask_goal_mentions, split_passages
 
 __all__ = [
     "SDGModel",
     "aggregate",
+    "coverage",
     "guess_language",
     "iter_passages",
     "load_model",

