@@ -165,9 +165,11 @@ SSEHUB_FETCH_TIMEOUT = float(os.environ.get("SSEHUB_FETCH_TIMEOUT", "20"))
 SSEHUB_URL_ALLOWLIST = _env_list("SSEHUB_URL_ALLOWLIST")
 # Jaccard similarity above which two texts are one work (same report as PDF and HTML).
 SSEHUB_NEAR_DUPLICATE_THRESHOLD = float(os.environ.get("SSEHUB_NEAR_DUPLICATE_THRESHOLD", "0.8"))
+# Map every ingested item to the SDGs (machine links with evidence); editors decide after.
+SSEHUB_SDG_AUTOMAP = _env_bool("SSEHUB_SDG_AUTOMAP", True)
 # Callables run on every ingested item inside its transaction: SDG mapping, indexing, ...
 SSEHUB_INGEST_HOOKS: list[str] = [
-    "ssehub.library.hooks.map_sdgs",
+    "ssehub.sdg.services.ingest_hook",
     "ssehub.library.hooks.index_item",
 ]
 # Search: "tantivy" (embedded, the default) or "postgres" (needs DATABASE_URL on PostgreSQL).

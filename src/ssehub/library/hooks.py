@@ -2,17 +2,13 @@
 
 Each hook is called with the stored item inside the item's transaction (so whatever a hook
 writes, such as SDG links or an index outbox row, commits or rolls back with the item). The
-list lives in ``settings.SSEHUB_INGEST_HOOKS``; these two are placeholders that the SDG mapping
-and search issues replace with real work.
+list lives in ``settings.SSEHUB_INGEST_HOOKS``: the SDG mapper
+(``ssehub.sdg.services.ingest_hook``) runs first, then :func:`index_item`.
 """
 
 from __future__ import annotations
 
 from ssehub.library.models import Item
-
-
-def map_sdgs(item: Item) -> None:
-    """Placeholder for the SDG mapper (machine SDG links with confidence and evidence)."""
 
 
 def index_item(item: Item) -> None:

@@ -259,7 +259,7 @@ def item_to_dict(item: Item) -> dict[str, Any]:
         "regions": sorted(r.m49 for r in item.regions.all()),
         "sdgs": [
             {"goal": link.goal_id, "target": link.target_id, "source": link.source,
-             "confidence": link.confidence}
+             "confidence": link.confidence, "status": link.status, "rejected": link.rejected}
             for link in item.sdg_links.all()
         ],
         "keywords": list(item.keywords),
@@ -291,5 +291,8 @@ def snapshot(item: Item) -> dict[str, Any]:
     """The part of the metadata that versions track and restore."""
     data = item_to_dict(item)
     snap = {key: data[key] for key in VERSIONED_FIELDS}
-    snap["sdgs"] = [s for s in snap["sdgs"] if s["source"] == "editor"]
+    snap["sdgs"] = [
+        {"goal": s["goal"], "target": s["target"]}
+        for s in snap["sdgs"] if s["source"] == "editor" and not s.get("rejected")
+    ]
     return snap

