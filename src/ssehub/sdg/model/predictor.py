@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from .text import guess_language, iter_passages, mask_goal_mentions, word_quality
+from .text import STOPWORDS, guess_language, iter_passages, mask_goal_mentions, word_quality
 
 ARTEFACTS = Path(__file__).resolve().parent / "artefacts"
 MODEL_NAME = "sdg-model"
@@ -164,12 +164,14 @@ class SDGModel:
     def top_features(self, text: str, goal: int, k: int = 5) -> list[tuple[str, float]]:
         """The k TF-IDF features of ``text`` that push most towards ``goal`` (feature, weight).
 
-        Features are prefixed 'w:' (word or word pair) or 'c:' (character n-gram).
+        Features are prefixed 'w:' (word or word pair) or 'c:' (character n-gram). Function
+        words ("for the") carry weight in the model but explain nothing, so they are skipped.
         """
         x = self.tfidf_matrix([text])
         coef = self.tfidf_coef[goal - 1]
         contrib = [(self.features[j], float(v * coef[j])) for j, v in zip(x.indices, x.data,
-                                                                            strict=True)]
+                                                                            strict=True)
+                   if not _is_stop_feature(self.features[j])]
         contrib.sort(key=lambda fv: -fv[1])
         return [fv for fv in contrib[:k] if fv[1] > 0]
 
@@ -196,6 +198,12 @@ class SDGModel:
             for i in range(0, len(passages), batch)
         ])
         return aggregate(scores, top_k), scores
+
+
+def _is_stop_feature(feature: str) -> bool:
+    if not feature.startswith("w:"):
+        return False
+    return all(any(w in stop for stop in STOPWORDS.values()) for w in feature[2:].split())
 
 
 def aggregate(passage_scores: np.ndarray, top_k: int | None = None) -> np.ndarray:

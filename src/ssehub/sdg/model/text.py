@@ -96,7 +96,7 @@ def split_passages(text: str, max_words: int = 150) -> list[str]:
 
 
 _WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
-_STOP = {
+STOPWORDS = {
     lang: frozenset(words.split(" "))
     for lang, words in {
         "en": "the of and to in is that for are with as on by this be from or which have an it",
@@ -136,7 +136,7 @@ def guess_language(text: str) -> str:
     words = [w.lower() for w in _WORD.findall(text[:5000])]
     if not words:
         return ""
-    scores = {lang: sum(w in stop for w in words) for lang, stop in _STOP.items()}
+    scores = {lang: sum(w in stop for w in words) for lang, stop in STOPWORDS.items()}
     best = max(scores, key=lambda k: scores[k])
     if scores[best] < max(1, len(words) // 20):
         return ""
