@@ -179,3 +179,34 @@ def test_bad_decisions_are_refused(water_item, editor):
         services.decide(water_item, 6, "maybe", actor=editor)
     with pytest.raises(ValueError):
         services.decide(water_item, 6, "add", actor=editor, target="7.1")
+
+
+# --- the item page ---------------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_item_page_shows_evidence_and_lets_editors_decide(client, water_item, editor):
+    from ssehub.library.models import Status
+    from ssehub.library.services import change_status
+
+    change_status(water_item, Status.PUBLISHED)
+    page = client.get(water_item.get_absolute_url()).content.decode()
+    assert "Why SDG 6?" in page and "<mark>drinking</mark>" in page
+    assert "Editor's decisions" not in page
+    client.force_login(editor)
+    assert "Editor's decisions" in client.get(water_item.get_absolute_url()).content.decode()
+    response = client.post(f"/items/{water_item.pk}/sdgs/", {"goal": "6", "decision": "reject"})
+    assert response.status_code == 302
+    assert water_item.sdg_links.filter(source="editor", goal=6, rejected=True).exists()
+    # Rejected goals disappear from the page, the SDG filter and the home page counts.
+    client.logout()
+    page = client.get(water_item.get_absolute_url()).content.decode()
+    assert "Why SDG 6?" not in page
+    listing = client.get("/items/?sdg=6").content.decode()
+    assert f'href="/items/{water_item.pk}/"' not in listing
+
+
+@pytest.mark.django_db
+def test_item_page_refuses_decisions_from_contributors(client, water_item, contributor):
+    client.force_login(contributor)
+    client.post(f"/items/{water_item.pk}/sdgs/", {"goal": "6", "decision": "reject"})
+    assert not water_item.sdg_links.filter(source="editor").exists()

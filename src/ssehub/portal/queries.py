@@ -15,9 +15,10 @@ from django.db import connection
 from django.db.models import Count, Q, QuerySet
 
 from ssehub.core.models import Organisation
-from ssehub.library.models import Item, ItemGoal, Status
+from ssehub.library.models import Item, Status
 from ssehub.library.permissions import visible_items
 from ssehub.sdg.models import Goal
+from ssehub.sdg.services import effective_links_queryset
 
 LATEST_COUNT = 6
 
@@ -72,7 +73,9 @@ def filter_items(queryset: QuerySet[Item], filters: ItemFilters) -> QuerySet[Ite
     if filters.type:
         queryset = queryset.filter(item_type_id=filters.type)
     if filters.sdg:
-        queryset = queryset.filter(sdg_links__goal_id=filters.sdg)
+        queryset = queryset.filter(
+            pk__in=effective_links_queryset().filter(goal_id=filters.sdg).values("item_id")
+        )
     if filters.language:
         queryset = queryset.filter(_language_query(filters.language))
     if filters.organisation:
@@ -103,7 +106,7 @@ def latest_published(limit: int = LATEST_COUNT) -> list[Item]:
 def sdg_tiles(user) -> list[dict[str, Any]]:
     """The 17 goals with the number of items the user may see for each (distinct items)."""
     counts = dict(
-        ItemGoal.objects.filter(item__in=visible_items(user))
+        effective_links_queryset().filter(item__in=visible_items(user))
         .values("goal_id")
         .annotate(n=Count("item_id", distinct=True))
         .values_list("goal_id", "n")

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import IntegrityError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
@@ -24,6 +25,8 @@ from ssehub.library.models import Item, ItemFile, Status
 from ssehub.portal import queries
 from ssehub.portal.citation import cite, doi_url
 from ssehub.portal.forms import ItemFilterForm, UploadForm
+from ssehub.sdg import services as sdg_services
+from ssehub.sdg.models import Goal
 
 PAGE_SIZE = 20
 
@@ -62,7 +65,10 @@ def _viewable_item(request: HttpRequest, pk: int) -> Item:
 def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     item = _viewable_item(request, pk)
     language = (get_language() or "en").split("-")[0]
-    links = list(item.sdg_links.all())
+    links = sorted(sdg_services.effective_links(item),
+                   key=lambda link: (link.goal_id, link.target_id or ""))
+    goal_links = [link for link in links if link.target_id is None]
+    editor = is_editor(request.user)
     return render(request, "portal/item_detail.html", {
         "item": item,
         "title_fallback": item.title_language not in ("", language),
@@ -70,6 +76,9 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "creators": list(item.creators.all()),
         "files": list(item.files.all()),
         "sdg_links": links,
+        "goal_links": goal_links,
+        "can_decide_sdgs": editor,
+        "all_goals": Goal.objects.order_by("number") if editor else [],
         "doi_url": doi_url(item.doi),
         "other_identifiers": {k: v for k, v in item.identifiers.items() if k != "doi"},
         "citation": cite(item),
@@ -96,6 +105,24 @@ def item_status(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Status changed to “%(to)s”.") % {
             "to": Status(to_status).label})
+    return redirect(item)
+
+
+@require_POST
+def item_sdg(request: HttpRequest, pk: int) -> HttpResponse:
+    """An editor confirms, rejects or adds an SDG label; the service checks the role."""
+    item = _viewable_item(request, pk)
+    decision = request.POST.get("decision", "")
+    try:
+        goal = int(request.POST.get("goal", ""))
+        target = request.POST.get("target") or None
+        sdg_services.decide(item, goal, decision, actor=request.user, target=target)
+    except PermissionDenied:
+        messages.error(request, _("Only editors can confirm or reject SDG labels."))
+    except (ValueError, IntegrityError):
+        messages.error(request, _("That SDG decision is not valid."))
+    else:
+        messages.success(request, _("SDG labels updated."))
     return redirect(item)
 
 

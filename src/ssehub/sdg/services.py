@@ -59,6 +59,28 @@ def ingest_hook(item: Item) -> None:
         map_item(item)
 
 
+def effective_links_queryset():
+    """ItemGoal rows readers see (for counts and filters): :func:`effective_links` in SQL."""
+    from django.db.models import Exists, OuterRef, Q
+
+    judged = ItemGoal.objects.filter(
+        item_id=OuterRef("item_id"), goal_id=OuterRef("goal_id"), source=EDITOR
+    )
+    return ItemGoal.objects.filter(
+        Q(source=EDITOR, rejected=False) | Q(source=MACHINE) & ~Exists(judged)
+    )
+
+
+def effective_goals(links) -> list[int]:
+    """The goals readers see among an item's (prefetched) links."""
+    judged = {link.goal_id for link in links if link.source == EDITOR}
+    return sorted({
+        link.goal_id for link in links
+        if (link.source == EDITOR and not link.rejected)
+        or (link.source == MACHINE and link.goal_id not in judged)
+    })
+
+
 def effective_links(item: Item) -> list[ItemGoal]:
     """What readers see: editors' links, plus the machine's for goals editors have not judged."""
     links = list(item.sdg_links.select_related("goal", "target"))

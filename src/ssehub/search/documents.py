@@ -18,6 +18,7 @@ from django.db.models import Prefetch
 
 from ssehub.core.models import Region
 from ssehub.library.models import Creator, Item, ItemGoal
+from ssehub.sdg.services import effective_goals
 
 BATCH = 500
 
@@ -101,7 +102,7 @@ def _documents(items: Iterable[Item], ancestors: dict[str, list[str]]) -> Iterat
             body_language=body_language,
             keywords=[str(k) for k in (item.keywords or [])],
             creators=[c.name for c in item.creators.all()],
-            sdg=sorted({link.goal_id for link in item.sdg_links.all()}),
+            sdg=effective_goals(item.sdg_links.all()),
             type=item.item_type_id or "",
             language=sorted(set(languages) | set((item.title or {}).keys()) - {"und"}),
             country=countries,
@@ -123,7 +124,8 @@ def queryset():
     return Item.objects.select_related("organisation").prefetch_related(
         "countries", "regions",
         Prefetch("creators", queryset=Creator.objects.only("id", "item_id", "name", "position")),
-        Prefetch("sdg_links", queryset=ItemGoal.objects.only("id", "item_id", "goal_id")),
+        Prefetch("sdg_links", queryset=ItemGoal.objects.only(
+            "id", "item_id", "goal_id", "source", "rejected")),
     )
 
 
