@@ -78,11 +78,83 @@ def _evaluate(cmd: BaseCommand, o: dict) -> None:
         raise CommandError("no valid rows")
 
 
+def _classify_args(p: CommandParser) -> None:
+    p.add_argument("input", nargs="?", default="-",
+                   help="a text file, or - for standard input (default)")
+    p.add_argument("--jsonl", action="store_true",
+                   help='the input holds JSON lines {"id": ..., "text": ...}')
+    p.add_argument("--threshold", type=float, default=0.0,
+                   help="leave out goals scoring below this (0 to 1)")
+    p.add_argument("--lang", help="the language of the text (default: detected)")
+    p.add_argument("--reader-language", default="en",
+                   help="language of the target titles in the output (en, fr, es)")
+
+
+def _classify_records(o: dict, stream, cmd: BaseCommand):
+    """(id, text) pairs from the input; malformed JSON lines are reported and skipped."""
+    if not o["jsonl"]:
+        yield None, stream.read()
+        return
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+                raise ValueError('expected an object with a "text" string')
+        except (json.JSONDecodeError, ValueError) as exc:
+            cmd.stderr.write(f"line {number}: {exc}")
+            cmd.failures += 1
+            continue
+        yield record.get("id", number), record["text"]
+
+
+def _classify(cmd: BaseCommand, o: dict) -> None:
+    import sys
+
+    from ssehub.sdg.mapper import classify
+
+    cmd.failures = 0
+    if o["input"] == "-":
+        stream = sys.stdin
+    else:
+        path = Path(o["input"])
+        if not path.is_file():
+            raise CommandError(f"no such file: {path}")
+        stream = path.open(encoding="utf-8", errors="replace")
+    with stream:
+        for ident, text in _classify_records(o, stream, cmd):
+            result = classify(text, lang=o["lang"], reader_language=o["reader_language"])
+            cmd.stdout.write(json.dumps({"id": ident, **result.as_dict(o["threshold"])},
+                                        ensure_ascii=False))
+    if cmd.failures:
+        raise CommandError(f"{cmd.failures} malformed line(s), see above")
+
+
+def _export_labels_args(p: CommandParser) -> None:
+    p.add_argument("--output", "-o", help="write to this file instead of standard output")
+
+
+def _export_labels(cmd: BaseCommand, o: dict) -> None:
+    from ssehub.sdg.services import export_labels
+
+    if o["output"]:
+        with open(o["output"], "w", encoding="utf-8") as handle:
+            count = export_labels(handle)
+        cmd.stderr.write(f"{count} labelled items written to {o['output']}")
+    else:
+        export_labels(cmd.stdout)
+
+
 Subcommand = tuple[str, Callable[[CommandParser], None], Callable[[BaseCommand, dict], None]]
 SUBCOMMANDS: dict[str, Subcommand] = {
     "train": ("train the statistical models and write the artefact", _train_args, _train),
     "evaluate": ("score a labelled CSV/JSONL: macro-F1, per-goal P/R/F1, top-3, confusion",
                  _evaluate_args, _evaluate),
+    "classify": ("map text (a file, stdin, or JSON lines) to SDGs: one JSON line per input",
+                 _classify_args, _classify),
+    "export-labels": ("editors' SDG decisions as JSON lines of training data",
+                      _export_labels_args, _export_labels),
 }
 
 
