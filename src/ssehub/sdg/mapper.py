@@ -220,6 +220,13 @@ def _evidence(text: str, goal: int, hits: list, spans: list[tuple[int, int]],
 
 # --- classification -------------------------------------------------------------------------
 
+def _word_features(model, text: str, goal: int, k: int = 5) -> list[tuple[str, float]]:
+    """The model's top features, words first: character n-grams explain little to a reader."""
+    features = model.top_features(text, goal, k=30)
+    words = [f for f in features if f[0].startswith("w:")]
+    return (words or features)[:k]
+
+
 def _language(text: str, lang: str | None) -> str:
     if lang:
         return lang.lower().split("-")[0]
@@ -287,7 +294,7 @@ def classify(text: str, *, lang: str | None = None, reader_language: str = "en",
             goal=goal, score=float(score), status=status, model=p, keywords=k,
             targets=_targets(goal, vectors, best, kw.targets if kw else {}, reader_language),
             evidence=_evidence(text, goal, hits, spans, best),
-            features=model.top_features(top_passage, goal, k=5) if top_passage else [],
+            features=_word_features(model, top_passage, goal) if top_passage else [],
             coverage=coverage,
         ))
     results.sort(key=lambda g: -g.score)
