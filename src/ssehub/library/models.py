@@ -105,7 +105,11 @@ class Item(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("item")
         verbose_name_plural = _("items")
-        indexes = [models.Index(fields=["status", "-created_at"], name="item_status_created")]
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="item_status_created"),
+            # OAI-PMH pages by (datestamp, id) cursors: interop/oai.
+            models.Index(fields=["updated_at", "id"], name="item_oai_cursor"),
+        ]
 
     def __str__(self) -> str:
         return self.display_title
