@@ -11,7 +11,7 @@ from langdetect import DetectorFactory, LangDetectException, detect_langs
 DetectorFactory.seed = 0
 
 MIN_CHARS = 12
-SAMPLE_CHARS = 3000
+SAMPLE_CHARS = 1000  # enough for a stable answer (measured in bench/); langdetect is ~linear
 
 
 def detect(text: str, min_probability: float = 0.7) -> str:

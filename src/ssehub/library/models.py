@@ -247,7 +247,7 @@ class TextBand(models.Model):
     hash = models.BigIntegerField()
 
     class Meta:
-        indexes = [models.Index(fields=["band", "hash"], name="textband_lookup")]
+        indexes = [models.Index(fields=["hash", "band"], name="textband_hash")]
 
     def __str__(self) -> str:
         return f"{self.file_id}:{self.band}"

@@ -24,9 +24,9 @@ def blob_path(sha256: str) -> Path:
     return Path(settings.FILES_DIR) / sha256[:2] / sha256[2:4] / sha256
 
 
-def store(data: bytes) -> str:
-    """Store ``data`` and return its SHA-256."""
-    digest = sha256_bytes(data)
+def store(data: bytes, digest: str | None = None) -> str:
+    """Store ``data`` and return its SHA-256 (``digest``: already computed by the caller)."""
+    digest = digest or sha256_bytes(data)
     path = blob_path(digest)
     if path.exists() and path.stat().st_size == len(data):
         return digest

@@ -66,6 +66,9 @@ def _split_people(value: str) -> list[str]:
 
 
 def _split_keywords(value) -> list[str]:
+    """Keywords from a "a; b, c" string or a list of them (trafilatura 2 returns lists)."""
+    if isinstance(value, list | tuple):
+        return [k for part in value for k in _split_keywords(part)]
     return [k.strip() for k in re.split(r"[;,]", str(value or "")) if k.strip()]
 
 

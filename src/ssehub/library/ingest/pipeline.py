@@ -93,7 +93,9 @@ def _metadata_from(extracted: Extracted, given: dict[str, Any], filename: str) -
         title = {text_language: title[text_language], **title}
     abstract = given.get("abstract") or extracted.abstract
     if isinstance(abstract, str) and abstract:
-        abstract = {language.detect(abstract) or text_language or "und": abstract}
+        # A short abstract is too little for langdetect: it takes the text's language.
+        abstract_language = language.detect(abstract) if len(abstract.split()) >= 20 else ""
+        abstract = {abstract_language or text_language or "und": abstract}
     meta = dict(given)
     meta["title"] = title
     if abstract:
@@ -112,9 +114,8 @@ def _title_language(title: str, text_language: str) -> str:
     """The language of a title: langdetect is unreliable on a few words, so a short title
     takes the language of the text unless it is clearly in another language."""
     if len(title.split()) < 6 and text_language:
-        if language.detect(title, min_probability=0.99) not in ("", text_language):
-            return language.detect(title, min_probability=0.99)
-        return text_language
+        sure = language.detect(title, min_probability=0.99)
+        return sure if sure not in ("", text_language) else text_language
     return language.detect(title) or text_language or "und"
 
 
@@ -129,37 +130,46 @@ def _resolve_undetermined(values: dict[str, str], text_language: str) -> dict[st
     return {(lang if key == "und" else key): value for key, value in values.items()}
 
 
-def _near_duplicate(sig) -> tuple[Item | None, float]:
+MAX_CANDIDATES = 20
+
+
+def _near_duplicate(sig, bands: list[tuple[int, int]]) -> tuple[Item | None, float]:
+    """The item whose file is most similar to ``sig``, if above the threshold.
+
+    One indexed query finds the files sharing a band (by hash, then the band is checked here);
+    only the candidates sharing the most bands are compared, reading just their signatures.
+    """
     if sig is None:
         return None, 0.0
-    from django.db.models import Q
-
-    query = Q()
-    for band, value in dedup.bands(sig):
-        query |= Q(band=band, hash=value)
-    candidates = (
-        ItemFile.objects.filter(id__in=TextBand.objects.filter(query).values("file_id"))
-        .exclude(minhash=None)
-        .select_related("item")[:50]
-    )
-    best, best_score = None, 0.0
-    for candidate in candidates:
-        score = dedup.similarity(sig, dedup.from_bytes(candidate.minhash))
+    wanted = set(bands)
+    shared: dict[int, int] = {}
+    rows = TextBand.objects.filter(hash__in=[value for _band, value in bands])
+    for file_id, band, value in rows.values_list("file_id", "band", "hash"):
+        if (band, value) in wanted:
+            shared[file_id] = shared.get(file_id, 0) + 1
+    if not shared:
+        return None, 0.0
+    best_ids = sorted(shared, key=lambda f: -shared[f])[:MAX_CANDIDATES]
+    best_item, best_score = None, 0.0
+    candidates = ItemFile.objects.filter(id__in=best_ids).exclude(minhash=None)
+    for item_id, minhash in candidates.values_list("item_id", "minhash"):
+        score = dedup.similarity(sig, dedup.from_bytes(minhash))
         if score > best_score:
-            best, best_score = candidate.item, score
+            best_item, best_score = item_id, score
     if best_score >= settings.SSEHUB_NEAR_DUPLICATE_THRESHOLD:
-        return best, best_score
+        return Item.objects.get(pk=best_item), best_score
     return None, best_score
 
 
-def _add_file(item: Item, data: bytes, digest: str, mime: str, filename: str, text: str, sig):
+def _add_file(item: Item, data: bytes, digest: str, mime: str, filename: str, text: str, sig,
+              bands: list[tuple[int, int]]):
     file = ItemFile.objects.create(
         item=item, sha256=digest, size=len(data), mime_type=mime, filename=filename[:255],
         text=text, minhash=dedup.to_bytes(sig) if sig is not None else None,
     )
     if sig is not None:
         TextBand.objects.bulk_create(
-            TextBand(file=file, band=band, hash=value) for band, value in dedup.bands(sig)
+            TextBand(file=file, band=band, hash=value) for band, value in bands
         )
     return file
 
@@ -215,16 +225,17 @@ def ingest_one(source: Input, options: Options) -> Result:
         meta_dict = _metadata_from(extracted, given, source.filename)
         meta = from_dict(meta_dict)
         sig = dedup.signature(extracted.text)
+        bands = dedup.bands(sig) if sig is not None else []
         with transaction.atomic():
-            twin, score = _near_duplicate(sig)
+            twin, score = _near_duplicate(sig, bands)
             if twin is not None:
                 _add_file(twin, data, digest, detected.mime_type, source.filename,
-                          extracted.text, sig)
+                          extracted.text, sig, bands)
                 run_hooks(twin)
                 # The blob is written last: a failure above leaves no file behind, and a
                 # crash between this and the commit leaves only an unreferenced blob that
                 # the re-run reuses.
-                storage.store(data)
+                storage.store(data, digest)
                 notes.append(f"same work as item {twin.pk} (similarity {score:.2f}): "
                              "added as another file of it")
                 return Result(label, DUPLICATE, twin.pk, notes=notes, duplicate_of=twin.pk)
@@ -235,9 +246,9 @@ def ingest_one(source: Input, options: Options) -> Result:
                 full_text=extracted.text,
             )
             _add_file(item, data, digest, detected.mime_type, source.filename,
-                      extracted.text, sig)
+                      extracted.text, sig, bands)
             run_hooks(item)
-            storage.store(data)
+            storage.store(data, digest)
         return Result(label, CREATED, item.pk, notes=notes)
     except IngestError as exc:
         return Result(label, FAILED, reason=str(exc))
