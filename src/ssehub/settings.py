@@ -192,6 +192,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 LOGGING = {
+# E-mail (saved-search digests: `ssehub search alerts`); the console backend prints them in dev.
+EMAIL_BACKEND = os.environ.get("SSEHUB_EMAIL_BACKEND",
+                               "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("SSEHUB_FROM_EMAIL", "SSE Hub <noreply@localhost>")
+# The hub's public address, for links in e-mails (pages build theirs from the request).
+SSEHUB_BASE_URL = os.environ.get("SSEHUB_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},

@@ -10,6 +10,7 @@ twice, or applying rows out of order, still ends with the index equal to the dat
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -31,3 +32,60 @@ class Outbox(models.Model):
 
     def __str__(self) -> str:
         return f"{self.op} {self.item_id}"
+
+
+def new_token() -> str:
+    """An unguessable feed token (256 bits): feed readers cannot log in, so the token is the
+    credential, and it is never derived from anything a stranger could know."""
+    import secrets
+
+    return secrets.token_urlsafe(32)
+
+
+class SavedSearch(models.Model):
+    """A reader's search (query and filters, as the search page's query string), kept under a
+    name, with an Atom feed and an optional e-mail digest of new results."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="saved_searches", verbose_name=_("user"))
+    name = models.CharField(_("name"), max_length=200)
+    # The page's parameters without the page number: q, facet filters, years, sort, mode.
+    querystring = models.CharField(_("query string"), max_length=4000, blank=True)
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    alert = models.BooleanField(_("e-mail digest"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Items that became visible after this moment are "new" for the next digest.
+    checked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("saved search")
+        verbose_name_plural = _("saved searches")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        url = reverse("search:page")
+        return f"{url}?{self.querystring}" if self.querystring else url
+
+
+class SentAlert(models.Model):
+    """One item sent in a digest for a saved search: never sent for that search again."""
+
+    saved_search = models.ForeignKey(SavedSearch, on_delete=models.CASCADE,
+                                     related_name="sent")
+    # Not a foreign key: a deleted item must not make its record (and a resend) vanish.
+    item_id = models.BigIntegerField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["saved_search", "item_id"],
+                                               name="unique_sent_alert")]
+        verbose_name = _("sent alert")
+        verbose_name_plural = _("sent alerts")
+
+    def __str__(self) -> str:
+        return f"{self.saved_search_id}: {self.item_id}"

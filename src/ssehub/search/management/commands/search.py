@@ -1,5 +1,8 @@
 """``ssehub search "QUERY" [--limit N] [--json]``: the hub's search from the shell.
 
+``ssehub search alerts [--dry-run]`` sends the saved searches' e-mail digests instead (the
+``search_alerts`` command); to search for the word itself, quote it: ``ssehub search '"alerts"'``.
+
 Runs the very service behind the portal page and ``/api/search``, as the public sees it
 (published items only) unless ``--as-editor`` is given.
 """
@@ -18,6 +21,13 @@ from ssehub.search.backends.base import FACETS
 
 class Command(BaseCommand):
     help = "Search the library; --json prints the same object as /api/search."
+
+    def run_from_argv(self, argv):
+        if argv[2:3] == ["alerts"]:
+            from ssehub.search.management.commands.search_alerts import Command as Alerts
+
+            return Alerts().run_from_argv([argv[0], "search alerts", *argv[3:]])
+        return super().run_from_argv(argv)
 
     def add_arguments(self, parser):
         parser.add_argument("query", nargs="?", default="")
