@@ -27,6 +27,7 @@ from ssehub.portal.citation import cite, doi_url
 from ssehub.portal.forms import ItemFilterForm, UploadForm
 from ssehub.sdg import services as sdg_services
 from ssehub.sdg.models import Goal
+from ssehub.search.related import more_like_this
 
 PAGE_SIZE = 20
 
@@ -85,6 +86,7 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "transitions": [(to, Status(to).label) for to in
                         permissions.allowed_transitions(request.user, item)],
         "show_status": item.status != Status.PUBLISHED,
+        "related": more_like_this(item, request.user),
     })
 
 
