@@ -64,3 +64,22 @@ def test_two_concurrent_ingests_of_one_new_file_make_one_item():
         thread.join()
     assert sorted(r.status for r in results) == [CREATED, UNCHANGED]
     assert Item.objects.count() == 1 and ItemFile.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_batch_ingest_is_searchable_when_it_ends(tmp_path):
+    """Index updates are batched during an ingest, and all applied by its end."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from ssehub.search.models import Outbox
+    from ssehub.search.services import SearchParams, search
+
+    for i in range(3):
+        (tmp_path / f"doc{i}.txt").write_text(
+            f"Housing cooperative number {i} in Montevideo. " + TEXT, encoding="utf-8")
+    call_command("ingest", str(tmp_path), stdout=StringIO())
+    assert Item.objects.count() == 3
+    assert Outbox.objects.count() == 0
+    assert search(SearchParams(q="Montevideo")).total == 3

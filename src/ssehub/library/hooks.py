@@ -20,3 +20,11 @@ def index_item(item: Item) -> None:
     from ssehub.search.outbox import enqueue
 
     enqueue(item.pk)
+
+
+def batch():
+    """A context for batch ingestion: index updates are applied in batches (see
+    ``ssehub.search.outbox.deferred``); it yields a ``flush()`` to call now and then."""
+    from ssehub.search.outbox import deferred
+
+    return deferred()

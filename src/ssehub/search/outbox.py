@@ -19,7 +19,10 @@ lock and delete only the rows they read, so a change committed during a drain is
 
 from __future__ import annotations
 
+import contextvars
 import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import transaction
@@ -32,11 +35,29 @@ logger = logging.getLogger(__name__)
 BATCH = 200
 
 
+_deferred: contextvars.ContextVar[bool] = contextvars.ContextVar("search_deferred", default=False)
+
+
 def enqueue(item_id: int, op: str = Outbox.Op.UPSERT) -> None:
     """Record that an item changed, in the current transaction, and schedule the indexer."""
     Outbox.objects.create(item_id=item_id, op=op)
-    if settings.SSEHUB_SEARCH_INLINE:
+    if settings.SSEHUB_SEARCH_INLINE and not _deferred.get():
         transaction.on_commit(apply_inline)
+
+
+@contextmanager
+def deferred() -> Iterator[Callable[[], None]]:
+    """Batch work (an ingest of many files): apply the outbox when told and at the end.
+
+    One index commit and one embedding batch per hundred items instead of one per item; the
+    outbox rows are still written in each item's transaction, so nothing is lost meanwhile.
+    """
+    token = _deferred.set(True)
+    try:
+        yield apply_inline
+    finally:
+        _deferred.reset(token)
+        apply_inline()
 
 
 def apply_inline() -> None:

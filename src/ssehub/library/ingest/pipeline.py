@@ -131,6 +131,7 @@ def _resolve_undetermined(values: dict[str, str], text_language: str) -> dict[st
 
 
 MAX_CANDIDATES = 20
+INDEX_EVERY = 100
 
 
 def _near_duplicate(sig, bands: list[tuple[int, int]]) -> tuple[Item | None, float]:
@@ -297,10 +298,18 @@ def ingest(
     options: Options | None = None,
     on_result: Callable[[Result], None] | None = None,
 ) -> Iterator[Result]:
-    """Ingest inputs one by one; a failure is reported and the batch goes on."""
+    """Ingest inputs one by one; a failure is reported and the batch goes on.
+
+    Search index updates are applied every ``INDEX_EVERY`` inputs rather than after each.
+    """
+    from ssehub.library.hooks import batch
+
     options = options or Options()
-    for source in sources:
-        result = ingest_one(source, options)
-        if on_result:
-            on_result(result)
-        yield result
+    with batch() as flush:
+        for count, source in enumerate(sources, start=1):
+            result = ingest_one(source, options)
+            if on_result:
+                on_result(result)
+            yield result
+            if count % INDEX_EVERY == 0:
+                flush()
