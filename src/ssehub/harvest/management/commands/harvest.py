@@ -1,0 +1,161 @@
+"""``ssehub harvest add|run|status|list``: a thin shell over ``ssehub.harvest.services``."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from ssehub.core.progress import progress
+from ssehub.harvest import services
+from ssehub.harvest.models import Kind, Run, Source
+from ssehub.harvest.runner import HarvestBusy, Progress, summary
+from ssehub.harvest.sources import HarvestError
+from ssehub.library.models import Status
+
+
+def _options(pairs: list[str]) -> dict:
+    """``-o key=value`` pairs; a value that parses as JSON (a list, a mapping, a number) is
+    taken as JSON, anything else as text."""
+    out: dict = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise CommandError(f"option {pair!r} is not key=value")
+        try:
+            out[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key.strip()] = value
+    return out
+
+
+class Command(BaseCommand):
+    help = "Harvest other platforms: add a source, run it (incremental), show status, list."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        add = sub.add_parser("add", help="add or reconfigure a source")
+        add.add_argument("url", metavar="URL")
+        add.add_argument("--type", dest="kind", required=True, choices=Kind.values)
+        add.add_argument("--name", required=True)
+        add.add_argument("--interval", type=int, default=24, help="hours between runs (--due)")
+        add.add_argument("--status", default=Status.PUBLISHED, choices=Status.values,
+                         help="status of new items")
+        add.add_argument("--prefix", help="OAI-PMH metadataPrefix (default oai_dc)")
+        add.add_argument("--set", dest="oai_set", help="OAI-PMH set")
+        add.add_argument("--from", dest="since", help="OAI-PMH from (first run)")
+        add.add_argument("--until", help="OAI-PMH until")
+        add.add_argument("--item-type", help="item type of harvested items (e.g. report)")
+        add.add_argument("-o", "--option", action="append", default=[], metavar="KEY=VALUE",
+                         help='any source option, e.g. -o mapping=\'{"title": "Name"}\'')
+
+        run = sub.add_parser("run", help="harvest sources now (exit 1 if one did not complete)")
+        run.add_argument("names", nargs="*", metavar="NAME")
+        run.add_argument("--all", action="store_true", help="every enabled source")
+        run.add_argument("--due", action="store_true", help="enabled sources whose interval "
+                         "has passed, and interrupted runs (for cron)")
+        run.add_argument("--full", action="store_true",
+                         help="ignore the incremental state: fetch and re-ingest everything")
+        run.add_argument("--json", action="store_true", help="one JSON object per source run")
+
+        status = sub.add_parser("status", help="items, withdrawn items and the last run")
+        status.add_argument("names", nargs="*", metavar="NAME")
+        status.add_argument("--json", action="store_true")
+
+        sub.add_parser("list", help="the configured sources")
+
+    def handle(self, *args, **options):
+        return getattr(self, f"do_{options['action']}")(options)
+
+    def _sources(self, names: list[str]) -> list[Source]:
+        found = {s.name: s for s in Source.objects.filter(name__in=names)}
+        missing = [n for n in names if n not in found]
+        if missing:
+            raise CommandError(f"no source named {', '.join(missing)} (see 'ssehub harvest list')")
+        return [found[n] for n in names]
+
+    def do_add(self, options):
+        extra = _options(options["option"])
+        for key, name in (("metadata_prefix", "prefix"), ("set", "oai_set"),
+                          ("from", "since"), ("until", "until"), ("type", "item_type")):
+            if options[name]:
+                extra[key] = options[name]
+        try:
+            source = services.add_source(options["kind"], options["name"], options["url"],
+                                         options=extra, interval_hours=options["interval"],
+                                         item_status=options["status"])
+        except ValidationError as exc:
+            raise CommandError("; ".join(exc.messages)) from exc
+        self.stdout.write(f"source {source.name} ({source.get_kind_display()}) {source.url}")
+
+    def do_run(self, options):
+        if options["all"]:
+            sources = list(Source.objects.filter(enabled=True))
+        elif options["due"]:
+            sources = services.due_sources()
+        elif options["names"]:
+            sources = self._sources(options["names"])
+        else:
+            raise CommandError("name a source, or use --all or --due")
+        incomplete = 0
+        for source in sources:
+            try:
+                with progress(f"Harvesting {source.name}", None,
+                              enabled=not options["json"]) as advance:
+                    state = {"done": 0}
+
+                    def on_page(seen, total, state=state, advance=advance):
+                        advance(seen - state["done"])
+                        state["done"] = seen
+
+                    run = services.run_source(source, full=options["full"],
+                                              progress=Progress(on_page=on_page))
+            except (HarvestBusy, HarvestError) as exc:
+                incomplete += 1
+                out = {"source": source.name, "outcome": "failed",
+                       **{name: 0 for name in Run.COUNTS},
+                       "errors": [{"record": "", "error": str(exc)}]}
+                self._report(out, options["json"])
+                continue
+            if run.outcome != Run.Outcome.COMPLETE:
+                incomplete += 1
+            self._report(summary(run), options["json"])
+        if incomplete:
+            sys.exit(1)
+
+    def _report(self, out: dict, as_json: bool) -> None:
+        if as_json:
+            self.stdout.write(json.dumps(out, ensure_ascii=False))
+            self.stdout.flush()
+            return
+        counts = ", ".join(f"{name} {out[name]}" for name in Run.COUNTS)
+        self.stdout.write(f"{out['source']}: {out['outcome']} ({counts})")
+        for error in out["errors"][:20]:
+            self.stdout.write(f"  {error['record'] or '-'}: {error['error']}")
+        if len(out["errors"]) > 20:
+            self.stdout.write(f"  ... and {len(out['errors']) - 20} more errors")
+
+    def do_status(self, options):
+        sources = self._sources(options["names"]) if options["names"] else list(
+            Source.objects.all())
+        for source in sources:
+            data = services.status(source)
+            if options["json"]:
+                self.stdout.write(json.dumps(data, ensure_ascii=False))
+                continue
+            last = data["last_run"]
+            when = last["started_at"][:16] if last else "never"
+            outcome = last["outcome"] if last else "-"
+            self.stdout.write(f"{source.name}: {data['items']} items, {data['withdrawn']} "
+                              f"withdrawn; last run {when} {outcome} "
+                              f"({services.health(source)})")
+            if last and last["message"]:
+                self.stdout.write(f"  stopped: {last['message']}")
+
+    def do_list(self, options):
+        for source in Source.objects.all():
+            flag = "" if source.enabled else " (disabled)"
+            self.stdout.write(f"{source.name}\t{source.kind}\t{source.url}\t"
+                              f"every {source.interval_hours} h{flag}")

@@ -1,0 +1,307 @@
+"""Running a harvest: pages in, items out, one transaction per page with its checkpoint.
+
+Why one transaction per page: the records of a page, their provenance rows, the run's counts
+and the checkpoint (the cursor *after* that page) commit together. A ``kill -9`` at any moment
+either loses the whole page in progress (its records, and the checkpoint still pointing before
+it, so the next run fetches it again) or keeps all of it: never half a page, never a record
+twice. Network I/O happens while a page is being built, outside the transaction, so a slow
+server never holds the database.
+
+Every record goes through the one ingestion service (``library.ingest.pipeline.ingest_one``):
+the same validation, deduplication, SDG mapping and indexing as an upload. The record's
+identifier at the source is the pipeline's ``record``, so a changed record updates its item.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Callable
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from ssehub.harvest.models import Checkpoint, RecordState, Run, RunError, Source
+from ssehub.harvest.sources import HarvestError, Record, harvester_class
+from ssehub.library import services
+from ssehub.library.ingest import pipeline
+from ssehub.library.ingest.inputs import Input
+from ssehub.library.models import Item, Status
+
+logger = logging.getLogger(__name__)
+
+MAX_ERRORS_STORED = 1000  # per run: a source broken everywhere must not fill the database
+
+
+class HarvestBusy(Exception):
+    """Another live process is running this source."""
+
+
+@dataclass
+class Progress:
+    """Hooks for a progress bar: called after each committed page."""
+
+    on_page: Callable[[int, int | None], None] = field(default=lambda done, total: None)
+
+
+def _index_batches():
+    """The library's batch context for index updates when it has one (one index commit per
+    page instead of one per item), else a no-op."""
+    from ssehub.library import hooks
+
+    batch = getattr(hooks, "batch", None)
+    return batch() if batch is not None else nullcontext(lambda: None)
+
+
+def _alive(run: Run) -> bool:
+    if run.host != socket.gethostname() or not run.pid or run.pid == os.getpid():
+        return False
+    try:
+        os.kill(run.pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _begin(source: Source, full: bool) -> tuple[Run, dict[str, Any] | None]:
+    """The run to work on: the interrupted one (resumed at its checkpoint) or a new one."""
+    checkpoint = Checkpoint.objects.filter(source=source).select_related("run").first()
+    if checkpoint is not None and checkpoint.run.outcome in (Run.Outcome.RUNNING,
+                                                             Run.Outcome.PARTIAL):
+        run = checkpoint.run
+        if run.outcome == Run.Outcome.RUNNING and _alive(run):
+            raise HarvestBusy(f"{source.name} is being harvested by process {run.pid}")
+        run.resumes += 1
+        run.outcome = Run.Outcome.RUNNING
+        run.finished_at = None
+        run.message = ""
+        run.host, run.pid = socket.gethostname(), os.getpid()
+        run.save(update_fields=["resumes", "outcome", "finished_at", "message", "host", "pid"])
+        return run, checkpoint.cursor
+    return Run(source=source, full=full, host=socket.gethostname(), pid=os.getpid()), None
+
+
+class Harvest:
+    """One run of one source (a new one, or the resumption of an interrupted one)."""
+
+    def __init__(self, source: Source, *, full: bool = False, progress: Progress | None = None):
+        self.source = source
+        self.progress = progress or Progress()
+        self.run, cursor = _begin(source, full)
+        self.full = self.run.full if cursor is not None else full
+        self.harvester = harvester_class(source.kind)(source, full=self.full, lookup=self._lookup)
+        if cursor is None:
+            cursor = self.harvester.start()
+            with transaction.atomic():
+                self.run.save()
+                Checkpoint.objects.update_or_create(
+                    source=source, defaults={"run": self.run, "cursor": cursor, "pages": 0})
+        self.cursor = cursor
+        self.options = pipeline.Options(
+            status=source.item_status, provenance="harvest", source_name=source.name,
+            defaults={},
+        )
+        self.errors_stored = self.run.errors.count()
+
+    def _lookup(self, identifiers: list[str]) -> dict[str, RecordState]:
+        return {
+            rs.identifier: rs for rs in RecordState.objects.filter(
+                source=self.source, identifier__in=identifiers)
+        }
+
+    # -- the run ---------------------------------------------------------------------
+
+    def execute(self) -> Run:
+        """Harvest page by page; index updates are applied once per committed page."""
+        with _index_batches() as flush:
+            return self._execute(flush)
+
+    def _execute(self, flush: Callable[[], None]) -> Run:
+        run = self.run
+        pages = Checkpoint.objects.filter(source=self.source).values_list(
+            "pages", flat=True).first() or 0
+        try:
+            for page in self.harvester.pages(self.cursor):
+                with transaction.atomic():
+                    known = self._lookup([r.identifier for r in page.records if r.identifier])
+                    for record in page.records:
+                        self._one(record, known)
+                    for note in page.notes:
+                        self._error("", f"warning: {note}")
+                    run.save(update_fields=Run.COUNTS)
+                    pages += 1
+                    Checkpoint.objects.filter(source=self.source).update(
+                        cursor=page.cursor, pages=pages, updated_at=timezone.now())
+                self.cursor = page.cursor
+                flush()
+                self.progress.on_page(run.seen, page.total)
+        except HarvestError as exc:
+            return self._stop(str(exc), exc.reset)
+        except Exception as exc:
+            logger.exception("harvest of %s stopped", self.source.name)
+            return self._stop(f"unexpected error ({type(exc).__name__}): {exc}", None)
+        with transaction.atomic():
+            self.source.state = self.harvester.finish(self.cursor)
+            self.source.save(update_fields=["state"])
+            Checkpoint.objects.filter(source=self.source).delete()
+            run.outcome = Run.Outcome.COMPLETE
+            run.finished_at = timezone.now()
+            run.save(update_fields=["outcome", "finished_at"])
+        return run
+
+    def _stop(self, message: str, reset: dict[str, Any] | None) -> Run:
+        """End the run early: the checkpoint stays, so the next run resumes here."""
+        run = self.run
+        with transaction.atomic():
+            if reset is not None:
+                Checkpoint.objects.filter(source=self.source).update(cursor=reset)
+            run.refresh_from_db(fields=Run.COUNTS)
+            run.message = message[:5000]
+            run.outcome = Run.Outcome.PARTIAL if run.seen else Run.Outcome.FAILED
+            run.finished_at = timezone.now()
+            run.save(update_fields=["message", "outcome", "finished_at"])
+            self._error("", message)
+        return run
+
+    def _error(self, record: str, error: str) -> None:
+        if self.errors_stored < MAX_ERRORS_STORED:
+            RunError.objects.create(run=self.run, record=record[:500], error=error)
+        self.errors_stored += 1
+
+    # -- one record ------------------------------------------------------------------
+
+    def _one(self, record: Record, known: dict[str, RecordState]) -> None:
+        run = self.run
+        run.seen += 1
+        if record.error:
+            run.failed += 1
+            self._error(record.identifier, record.error)
+            return
+        state = known.get(record.identifier)
+        try:
+            with transaction.atomic():
+                outcome = self._store(record, state)
+        except Exception as exc:  # a database error on one record: that record fails
+            logger.exception("harvest record %s", record.identifier)
+            outcome, reason = pipeline.FAILED, f"{type(exc).__name__}: {exc}"
+        else:
+            outcome, reason = outcome
+        if outcome == pipeline.FAILED:
+            run.failed += 1
+            self._error(record.identifier, reason)
+        else:
+            setattr(run, outcome, getattr(run, outcome) + 1)
+
+    def _store(self, record: Record, state: RecordState | None) -> tuple[str, str]:
+        """Ingest or withdraw one record and keep its provenance; (count name, reason)."""
+        item = state.item if state is not None and state.item_id else None
+        if record.deleted:
+            outcome = "unchanged"
+            if item is not None and item.status != Status.WITHDRAWN:
+                services.change_status(item, Status.WITHDRAWN,
+                                       note=f"deleted at source {self.source.name}")
+                outcome = "deleted"
+            self._keep(state, record, item, deleted=True)
+            return outcome, ""
+        if item is not None and not self.full and state is not None and not state.deleted and (
+                record.not_modified or state.content_hash == record.digest()):
+            if record.datestamp != state.datestamp:
+                state.datestamp = record.datestamp
+                state.save(update_fields=["datestamp", "last_seen"])
+            return "unchanged", ""
+        if record.not_modified and item is not None:
+            return "unchanged", ""
+        if record.data is None and not record.metadata.get("title"):
+            return pipeline.FAILED, "record without a title"
+        result = self._ingest(record, item)
+        if result.status == pipeline.FAILED:
+            return pipeline.FAILED, result.reason
+        item = Item.objects.get(pk=result.id)
+        outcome = {pipeline.CREATED: "created", pipeline.UPDATED: "updated",
+                   pipeline.DUPLICATE: "updated"}.get(result.status, "unchanged")
+        if state is not None and state.deleted and item.status == Status.WITHDRAWN:
+            # Back at the source after a deletion: the item comes back too.
+            services.change_status(item, self.source.item_status,
+                                   note=f"restored at source {self.source.name}")
+            outcome = "updated"
+        self._keep(state, record, item, deleted=False)
+        return outcome, ""
+
+    def _ingest(self, record: Record, item: Item | None) -> pipeline.Result:
+        metadata = dict(record.metadata)
+        if item is not None:
+            # A known record updates its item. A document input would be looked up by its
+            # content hash, and changed content would make a second item: send metadata only.
+            if record.data is not None:
+                metadata = {**_document_metadata(record), **metadata}
+            if item.source_name != self.source.name or item.source_record != record.identifier:
+                changed = services.update_item(
+                    item, metadata, comment=f"harvested from {self.source.name}")
+                return pipeline.Result(record.identifier,
+                                       pipeline.UPDATED if changed else pipeline.UNCHANGED,
+                                       item.pk)
+            source = Input(label=record.identifier, metadata=metadata,
+                           source_url=record.source_url, record=record.identifier)
+        elif record.data is not None:
+            data = record.data
+            source = Input(label=record.identifier, filename=record.filename or "page.html",
+                           reader=lambda: data, metadata=metadata,
+                           source_url=record.source_url, record=record.identifier)
+        else:
+            source = Input(label=record.identifier, metadata=metadata,
+                           source_url=record.source_url, record=record.identifier)
+        return pipeline.ingest_one(source, self.options)
+
+    def _keep(self, state: RecordState | None, record: Record, item: Item | None, *,
+              deleted: bool) -> None:
+        values = {
+            "item": item, "datestamp": record.datestamp[:40], "deleted": deleted,
+            "content_hash": "" if deleted else record.digest(),
+            "raw": record.raw, "validators": record.validators,
+        }
+        if state is None:
+            RecordState.objects.create(source=self.source, identifier=record.identifier[:500],
+                                       **values)
+        else:
+            for name, value in values.items():
+                setattr(state, name, value)
+            state.save()
+
+
+def _document_metadata(record: Record) -> dict[str, Any]:
+    """Title, abstract and date read from a changed document (for an update by metadata)."""
+    from ssehub.library.ingest.detect import detect
+    from ssehub.library.ingest.extract import extract
+
+    try:
+        detected = detect(record.data or b"", record.filename or "page.html")
+        extracted = extract(detected.kind, record.data or b"")
+    except Exception:  # the update then carries the record's own metadata only
+        return {}
+    out: dict[str, Any] = {}
+    if extracted.title:
+        out["title"] = extracted.title
+    if extracted.abstract:
+        out["abstract"] = extracted.abstract
+    return out
+
+
+def run_source(source: Source, *, full: bool = False, progress: Progress | None = None) -> Run:
+    """Harvest one source now (resuming its interrupted run if there is one)."""
+    return Harvest(source, full=full, progress=progress).execute()
+
+
+def summary(run: Run) -> dict[str, Any]:
+    """The run as ``ssehub harvest run --json`` prints it."""
+    return {
+        "source": run.source.name,
+        "outcome": "failed" if run.outcome == Run.Outcome.RUNNING else run.outcome,
+        **{name: getattr(run, name) for name in Run.COUNTS},
+        "errors": [{"record": e.record, "error": e.error} for e in run.errors.all()],
+    }

@@ -1,0 +1,91 @@
+"""Harvest services: what the command, the status page and the scheduler all call."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from ssehub.harvest.models import Kind, Run, Source
+from ssehub.harvest.runner import Progress, run_source, summary
+from ssehub.library.models import Item, Status
+
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
+
+
+def add_source(kind: str, name: str, url: str, *, options: dict[str, Any] | None = None,
+               interval_hours: int = 24, item_status: str = Status.PUBLISHED) -> Source:
+    """Create or reconfigure a source (the same name twice updates it: scripts can re-run)."""
+    if kind not in Kind.values:
+        raise ValidationError(f"unknown type {kind!r}: use one of {', '.join(Kind.values)}")
+    if not NAME_RE.match(name):
+        raise ValidationError(
+            f"{name!r} is not a valid name: lower-case letters, digits, '-' and '_'")
+    if not url:
+        raise ValidationError("a source needs a URL (or a local path for CSV/JSON)")
+    if kind != Kind.TABULAR and not url.lower().startswith(("http://", "https://")):
+        raise ValidationError(f"{url!r} is not an http(s) URL")
+    if item_status not in Status.values:
+        raise ValidationError(f"unknown status {item_status!r}")
+    source, _created = Source.objects.update_or_create(
+        name=name, defaults={"kind": kind, "url": url, "options": options or {},
+                             "interval_hours": interval_hours, "item_status": item_status})
+    return source
+
+
+def due_sources(now=None) -> list[Source]:
+    now = now or timezone.now()
+    return [s for s in Source.objects.filter(enabled=True) if s.is_due(now)]
+
+
+def run_many(sources: list[Source], *, full: bool = False,
+             progress: Progress | None = None) -> Iterator[Run]:
+    """Run sources one after another; one source failing does not stop the others."""
+    for source in sources:
+        yield run_source(source, full=full, progress=progress)
+
+
+def run_dict(run: Run | None) -> dict[str, Any] | None:
+    if run is None:
+        return None
+    return {
+        **summary(run),
+        "started_at": run.started_at.isoformat(),
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "resumes": run.resumes,
+        "message": run.message,
+    }
+
+
+def status(source: Source) -> dict[str, Any]:
+    """What ``ssehub harvest status NAME --json`` prints and the status page shows."""
+    counts = Item.objects.filter(harvest_records__source=source).aggregate(
+        items=Count("id", filter=~Q(status=Status.WITHDRAWN), distinct=True),
+        withdrawn=Count("id", filter=Q(status=Status.WITHDRAWN), distinct=True),
+    )
+    return {
+        "source": source.name,
+        "type": source.kind,
+        "url": source.url,
+        "enabled": source.enabled,
+        "due": source.is_due(),
+        "items": counts["items"],
+        "withdrawn": counts["withdrawn"],
+        "last_run": run_dict(source.last_run),
+    }
+
+
+def health(source: Source) -> str:
+    """ok / warning / failing / never, from the last run: what the status page colours."""
+    run = source.last_run
+    if run is None:
+        return "never"
+    if run.outcome == Run.Outcome.COMPLETE:
+        return "warning" if run.failed else "ok"
+    if run.outcome == Run.Outcome.RUNNING:
+        return "running"
+    return "failing"
