@@ -20,6 +20,7 @@ HUB_COMMANDS = {
     "role": "make a user an editor, or a contributor of an organisation",
     "search": "search the library (the same answer as /api/search)",
     "reindex": "rebuild the search index (--check: report missing or stale items)",
+    "harvest": "harvest other platforms: add a source, run (incremental), status, list",
 }
 
 

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "ssehub.library",
     "ssehub.search",
     "ssehub.portal",
+    "ssehub.harvest",
 ]
 
 MIDDLEWARE = [
