@@ -153,7 +153,7 @@ def backoff(attempt: int, retry_after: float | None) -> float:
 
 def get_with_retries(
     url: str, *, headers: dict[str, str] | None = None, max_bytes: int | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
 ) -> Response:
     """:func:`get`, retrying timeouts, dropped connections, 429 and 5xx with back-off.
 
@@ -173,5 +173,5 @@ def get_with_retries(
             wait = backoff(attempt, None)
         logger.warning("retrying %s in %.1f s (attempt %d of %d)", url, wait, attempt + 2,
                        attempts)
-        sleep(wait)
+        (sleep or time.sleep)(wait)
     raise AssertionError("unreachable")  # pragma: no cover

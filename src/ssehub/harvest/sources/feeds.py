@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+import warnings
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -58,7 +59,9 @@ def _plain(html: str) -> str:
 def _date(entry: Any) -> str:
     """The entry's date if feedparser could read it; broken dates are simply left out."""
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        value = entry.get(key)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            value = entry.get(key)
         if value:
             try:
                 return time.strftime("%Y-%m-%d", value)
@@ -144,9 +147,11 @@ class FeedHarvester(Harvester):
             meta["languages"] = [language]
         if link.lower().startswith(("http://", "https://")):
             meta["identifiers"] = {"url": link}
-        raw = json.dumps({k: entry.get(k) for k in (
-            "id", "link", "title", "summary", "published", "updated", "author")} | {
-            "content": content}, ensure_ascii=False, sort_keys=True, default=str)
+        with warnings.catch_warnings():  # feedparser's updated → published fallback notice
+            warnings.simplefilter("ignore", DeprecationWarning)
+            raw = json.dumps({k: entry.get(k) for k in (
+                "id", "link", "title", "summary", "published", "updated", "author")} | {
+                "content": content}, ensure_ascii=False, sort_keys=True, default=str)
         record = Record(identifier=identifier, datestamp=date, raw=raw, metadata=meta,
                         source_url=link if meta.get("identifiers") else "")
         if len(_plain(content)) >= SUMMARY_ONLY_CHARS:
