@@ -1,8 +1,9 @@
 """Property-based API test: schemathesis generates requests from the OpenAPI schema at
 /api/schema/ and sends them to the WSGI app, anonymously and as an editor with a token.
 
-No request may produce a server error, and every documented response must match the schema. Kept small
-(a few examples per operation) so the suite stays fast; raise ``MAX_EXAMPLES`` to dig deeper.
+No request may produce a server error, and every documented response must match the schema.
+Kept small (a few examples per operation) so the suite stays fast; raise ``MAX_EXAMPLES`` to
+dig deeper.
 """
 
 from __future__ import annotations
