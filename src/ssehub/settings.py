@@ -65,6 +65,10 @@ INSTALLED_APPS = [
     "ssehub.search",
     "ssehub.portal",
     "ssehub.harvest",
+    "ssehub.interop",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
 ]
 
 MIDDLEWARE = [
@@ -188,19 +192,47 @@ SSEHUB_SEARCH_MAX_QUERY_CHARS = 1000
 SSEHUB_SEARCH_MAX_BODY_CHARS = int(os.environ.get("SSEHUB_SEARCH_MAX_BODY_CHARS", "200000"))
 # A missing or damaged index is rebuilt during the request up to this many items.
 SSEHUB_SEARCH_AUTO_REBUILD_MAX = int(os.environ.get("SSEHUB_SEARCH_AUTO_REBUILD_MAX", "2000"))
-
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-
-LOGGING = {
 # E-mail (saved-search digests: `ssehub search alerts`); the console backend prints them in dev.
 EMAIL_BACKEND = os.environ.get("SSEHUB_EMAIL_BACKEND",
                                "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("SSEHUB_FROM_EMAIL", "SSE Hub <noreply@localhost>")
 # The hub's public address, for links in e-mails (pages build theirs from the request).
 SSEHUB_BASE_URL = os.environ.get("SSEHUB_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("SSEHUB_LOG_LEVEL", "WARNING")},
+}
+
+# REST API (interop/api): token or session authentication, cursor pages, throttled per client.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_PAGINATION_CLASS": "ssehub.interop.api.pagination.ItemCursorPagination",
+    "PAGE_SIZE": 25,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "ssehub.interop.api.throttling.AnonThrottle",
+        "ssehub.interop.api.throttling.UserThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("SSEHUB_API_ANON_RATE", "120/minute"),
+        "user": os.environ.get("SSEHUB_API_USER_RATE", "1200/minute"),
+    },
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "SSE Hub API",
+    "DESCRIPTION": "The knowledge hub of the social and solidarity economy for the SDGs: "
+                   "items, organisations and the SDG framework.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
 }
