@@ -1,0 +1,125 @@
+"""Harvest throughput: the full pipeline next to bare Sickle, over the same local OAI-PMH server.
+
+    .venv/bin/python bench/bench_harvest.py [--records 20000] [--page-size 100] [--skip-sdg]
+
+A loopback OAI-PMH server (``tests/harvest/servers.py``) serves generated oai_dc records in
+pages with resumption tokens. Each measurement runs in its own process (so the server thread
+and the client never share a GIL) against a fresh, migrated data folder:
+
+- ``bare``: ``Sickle(url).ListRecords(metadataPrefix="oai_dc")`` iterated to the end (Sickle
+  parses each record into a dict; nothing is stored). The floor of any harvester.
+- ``pipeline_fast``: ``ssehub.harvest.runner.run_source`` with SSEHUB_SDG_AUTOMAP=0 and
+  SSEHUB_SEARCH_SEMANTIC=0: fetch, strict parse, map, ``ingest_one`` for every record (validate,
+  dedup lookups, item + version + status rows), provenance row, per-page checkpoint, index.
+- ``pipeline_full``: the same with the default SDG mapping and semantic embedding.
+- ``rerun``: a second incremental run over the same data (every record unchanged).
+
+Prints one JSON object; records/s and the ratio pipeline time / bare time (goal ≤ 1.5).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PY = sys.executable
+
+
+def _env(data_dir: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SSEHUB_", "DATABASE_URL"))}
+    env.update(DJANGO_SETTINGS_MODULE="ssehub.settings", SSEHUB_DATA_DIR=str(data_dir),
+               SSEHUB_URL_ALLOWLIST="127.0.0.1", SSEHUB_LOG_LEVEL="ERROR",
+               PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "src")]), **extra)
+    return env
+
+
+def _worker(mode: str, url: str) -> dict:
+    """Runs inside the measured subprocess."""
+    if mode == "bare":
+        from sickle import Sickle
+
+        start = time.perf_counter()
+        count = sum(1 for _record in Sickle(url).ListRecords(metadataPrefix="oai_dc"))
+        return {"records": count, "seconds": time.perf_counter() - start}
+    import django
+
+    django.setup()
+    from ssehub.harvest import services
+    from ssehub.harvest.runner import run_source, summary
+
+    source = services.add_source("oai", "bench", url)
+    out = {}
+    for label in ("first", "rerun"):
+        start = time.perf_counter()
+        result = summary(run_source(source))
+        seconds = time.perf_counter() - start
+        result["errors"] = result["errors"][:3]
+        out[label] = {"seconds": seconds, **result}
+    return out
+
+
+def _measure(mode: str, url: str, tmp: Path, **env: str) -> dict:
+    data_dir = Path(tempfile.mkdtemp(prefix=f"{mode}-", dir=tmp))
+    if mode != "bare":
+        subprocess.run([PY, "-m", "ssehub.cli", "migrate", "-v0"], cwd=ROOT,
+                       env=_env(data_dir), check=True)
+    proc = subprocess.run([PY, __file__, "--worker", mode, url], cwd=ROOT,
+                          env=_env(data_dir, **env), capture_output=True, text=True,
+                          check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"{mode} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--records", type=int, default=20_000)
+    parser.add_argument("--page-size", type=int, default=100)
+    parser.add_argument("--skip-sdg", action="store_true",
+                        help="leave out the run with SDG mapping and embeddings (slow)")
+    parser.add_argument("--worker", nargs=2, metavar=("MODE", "URL"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(_worker(*args.worker)))
+        return
+    sys.path[:0] = [str(ROOT), str(ROOT / "src")]
+    from tests.harvest.servers import OAIServer, generated
+
+    server = OAIServer(generated(args.records), page_size=args.page_size)
+    results: dict = {"records": args.records, "page_size": args.page_size}
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench-harvest-") as tmp_name:
+            tmp = Path(tmp_name)
+            bare = min((_measure("bare", server.url, tmp) for _ in range(2)),
+                       key=lambda r: r["seconds"])
+            results["bare_sickle"] = {**bare, "records_per_s": bare["records"] / bare["seconds"]}
+            configs = {"pipeline_fast": {"SSEHUB_SDG_AUTOMAP": "0",
+                                         "SSEHUB_SEARCH_SEMANTIC": "0"}}
+            if not args.skip_sdg:
+                configs["pipeline_full"] = {}
+            for name, env in configs.items():
+                run = _measure("pipeline", server.url, tmp, **env)
+                first, rerun = run["first"], run["rerun"]
+                results[name] = {
+                    "seconds": first["seconds"], "outcome": first["outcome"],
+                    "created": first["created"], "failed": first["failed"],
+                    "records_per_s": first["seen"] / first["seconds"],
+                    "ratio_to_bare": first["seconds"] / bare["seconds"],
+                    "rerun_seconds": rerun["seconds"], "rerun_unchanged": rerun["unchanged"],
+                    "rerun_records_per_s": rerun["seen"] / rerun["seconds"],
+                    "errors": first["errors"],
+                }
+    finally:
+        server.close()
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
