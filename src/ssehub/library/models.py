@@ -68,6 +68,8 @@ class Item(models.Model):
         _("identifiers"), default=dict, blank=True, help_text=_("doi, isbn, handle, url")
     )
     doi = models.CharField(max_length=200, blank=True, db_index=True)
+    # The identifiers' URL, as an indexed column: harvests look records up by it.
+    url = models.CharField(max_length=1000, blank=True, db_index=True)
     full_text = models.TextField(_("extracted full text"), blank=True)
     organisation = models.ForeignKey(
         Organisation,
@@ -109,6 +111,8 @@ class Item(models.Model):
             models.Index(fields=["status", "-created_at"], name="item_status_created"),
             # OAI-PMH pages by (datestamp, id) cursors: interop/oai.
             models.Index(fields=["updated_at", "id"], name="item_oai_cursor"),
+            # A harvested record is found again by (source, its identifier there).
+            models.Index(fields=["source_name", "source_record"], name="item_source_record"),
         ]
 
     def __str__(self) -> str:

@@ -49,6 +49,7 @@ def apply_metadata(item: Item, meta: Metadata, *, only_present: bool = False) ->
     if wanted("identifiers") or any(s in meta.present for s in ("doi", "isbn", "handle", "url")):
         item.identifiers = meta.identifiers
         item.doi = meta.identifiers.get("doi", "")
+        item.url = meta.identifiers.get("url", "")[:1000]
     if wanted("organisation") and meta.organisation_id:
         item.organisation_id = meta.organisation_id
     if not item.original_language and item.title:

@@ -185,9 +185,7 @@ def _existing_metadata_only(meta: dict[str, Any]) -> Item | None:
         if found:
             return found
     if url:
-        for item in Item.objects.filter(identifiers__has_key="url").only("id", "identifiers"):
-            if item.identifiers.get("url") == url:
-                return item
+        return Item.objects.filter(url=str(url).strip()[:1000]).first()
     return None
 
 
