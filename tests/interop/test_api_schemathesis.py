@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from rest_framework.authtoken.models import Token
@@ -24,7 +26,18 @@ MAX_EXAMPLES = 6
 
 
 @pytest.fixture
-def api_schema(db, settings):
+def keep_test_connection():
+    """The raw WSGI app closes "old" database connections when a request ends; on PostgreSQL
+    that would close the test's own transaction. Django's test client avoids it the same way."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def api_schema(db, settings, keep_test_connection):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {
         "anon": "100000/minute", "user": "100000/minute"}}
     return schemathesis.openapi.from_wsgi("/api/schema/", application)
