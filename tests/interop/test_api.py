@@ -4,6 +4,7 @@ with token authentication, cursor pages, search filters, throttling, the OpenAPI
 from __future__ import annotations
 
 import pytest
+from django.apps import apps
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -158,3 +159,19 @@ def test_schema_and_docs(db):
                                   "/api/items/?sdg=1&sdg=x&q=" + "a" * 5000])
 def test_bad_query_parameters(library, path):
     assert api().get(path).status_code in (200, 400, 404)
+
+
+@pytest.mark.skipif(not apps.is_installed("ssehub.harvest"), reason="harvest app not installed")
+def test_harvest_sources_are_read_only_and_discreet(db, editor):
+    from ssehub.harvest.models import Source
+
+    Source.objects.create(name="socioeco", kind="oai", url="https://example.org/oai",
+                          options={"api_key": "secret"})
+    Source.objects.create(name="local-csv", kind="tabular", url="/srv/private/data.csv")
+    sources = {s["name"]: s for s in all_pages(api(), "/api/harvest/sources/")}
+    assert sources["socioeco"]["url"] == "https://example.org/oai"
+    assert sources["local-csv"]["url"] == ""
+    assert "secret" not in str(sources) and "options" not in sources["socioeco"]
+    assert sources["socioeco"]["last_run"] is None
+    assert api(editor).post("/api/harvest/sources/", {"name": "x"}).status_code == 405
+    assert api().get("/api/harvest/sources/socioeco/").status_code == 200

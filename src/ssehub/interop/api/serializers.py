@@ -192,11 +192,17 @@ class HarvestRunSerializer(serializers.Serializer):
 
 
 class HarvestSourceSerializer(serializers.Serializer):
-    """A harvest source without its options and state (they may hold credentials)."""
+    """A harvest source without its options and state (they may hold credentials); a source
+    read from a local file shows no URL (a server path is nobody's business)."""
 
     name = serializers.CharField()
     kind = serializers.CharField()
-    url = serializers.CharField()
+    url = serializers.SerializerMethodField()
     interval_hours = serializers.IntegerField()
     enabled = serializers.BooleanField()
     last_run = HarvestRunSerializer(allow_null=True)
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_url(self, source: Any) -> str:
+        url = str(source.url or "")
+        return url if url.lower().startswith(("http://", "https://")) else ""
