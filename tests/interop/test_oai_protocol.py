@@ -317,3 +317,17 @@ def test_hostile_text_stays_escaped(client, db):
         assert root.find(".//o:metadata", NS) is not None
         assert b"<script>" not in response.content and b"<b>" not in response.content
     assert Item.objects.filter(status=Status.PUBLISHED).count() == 1
+
+
+def test_page_queries_do_not_grow_with_page_size(client, library, settings):
+    """A page costs a fixed number of queries (no query per record)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for size in (2, 9):
+        settings.SSEHUB_OAI_PAGE_SIZE = size
+        with CaptureQueriesContext(connection) as queries:
+            oai(client, "verb=ListRecords&metadataPrefix=ssehub")
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
