@@ -1,0 +1,88 @@
+"""``ssehub survey import FORM [--name NAME]`` and ``ssehub survey list``.
+
+A thin shell over ``ssehub.surveys.importer``: the same checks run for an upload in the web
+interface, so the command only reads the file and prints the outcome (errors, then warnings,
+each with its sheet, row and column).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from ssehub.surveys import conf
+from ssehub.surveys.importer import import_form
+from ssehub.surveys.models import Survey
+from ssehub.surveys.problems import FormInvalid, Problem
+
+
+class Command(BaseCommand):
+    help = _("Surveys: import an XLSForm (.xlsx, .xls, .csv) as a new form version; list.")
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        imp = sub.add_parser("import", help=_("validate an XLSForm and store it as the next "
+                                              "version of a survey"))
+        imp.add_argument("form", metavar="FORM", help=_("an .xlsx, .xls or .csv XLSForm"))
+        imp.add_argument("--name", help=_("the survey's name (default: the file name)"))
+        sub.add_parser("list", help=_("surveys with their latest version"))
+
+    def handle(self, *args, **options):
+        return getattr(self, f"do_{options['action']}")(options)
+
+    def _print(self, problems: list[Problem]) -> None:
+        for problem in problems:
+            label = _("error") if problem.level == "error" else _("warning")
+            style = self.style.ERROR if problem.level == "error" else self.style.WARNING
+            self.stdout.write(style(f"  {label}: {problem}"))
+
+    def do_import(self, options) -> None:
+        path = Path(options["form"])
+        if not path.is_file():
+            raise CommandError(_("no such file: %(path)s") % {"path": path})
+        limit = conf.get("SSEHUB_SURVEY_MAX_FILE_BYTES")
+        if path.stat().st_size > limit:
+            raise CommandError(_("%(path)s is over the limit of %(limit)s bytes")
+                               % {"path": path, "limit": f"{limit:,}"})
+        try:
+            result = import_form(path.read_bytes(), path.name, options.get("name"))
+        except FormInvalid as exc:
+            errors = exc.errors
+            self.stdout.write(self.style.ERROR(
+                _("%(path)s was not imported: %(count)d error(s).")
+                % {"path": path, "count": len(errors)}))
+            self._print(exc.problems)
+            raise CommandError(_("the form has errors (listed above)")) from exc
+        version = result.version
+        if result.created:
+            self.stdout.write(self.style.SUCCESS(
+                _("Imported %(path)s as survey '%(name)s', version %(number)d "
+                  "(%(questions)d questions, %(warnings)d warning(s)).")
+                % {"path": path, "name": result.survey.name, "number": version.number,
+                   "questions": len(version.form().questions()),
+                   "warnings": len(version.warnings)}))
+        else:
+            self.stdout.write(_("Unchanged: %(path)s is the same file as version %(number)d of "
+                                "'%(name)s'; nothing was imported.")
+                              % {"path": path, "number": version.number,
+                                 "name": result.survey.name})
+        self._print([p for p in result.problems if p.level == "warning"])
+
+    def do_list(self, options) -> None:
+        surveys = list(Survey.objects.all())
+        if not surveys:
+            self.stdout.write(_("No surveys yet: ssehub survey import FORM.xlsx"))
+            return
+        for survey in surveys:
+            latest = survey.latest
+            if latest is None:
+                self.stdout.write(f"{survey.name}  {survey.title}")
+                continue
+            self.stdout.write(_("%(name)s  v%(number)d  %(title)s  (%(file)s, %(warnings)d "
+                                "warning(s), %(when)s)")
+                              % {"name": survey.name, "number": latest.number,
+                                 "title": survey.title, "file": latest.filename,
+                                 "warnings": len(latest.warnings),
+                                 "when": latest.created.strftime("%Y-%m-%d %H:%M")})
