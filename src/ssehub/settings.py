@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "ssehub.portal",
     "ssehub.harvest",
     "ssehub.interop",
+    "ssehub.surveys",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
