@@ -21,6 +21,7 @@ HUB_COMMANDS = {
     "search": "search the library (the same answer as /api/search)",
     "reindex": "rebuild the search index (--check: report missing or stale items)",
     "harvest": "harvest other platforms: add a source, run (incremental), status, list",
+    "survey": "surveys: import an XLSForm as a new form version (--name NAME), list",
 }
 
 
