@@ -223,3 +223,23 @@ def test_invalid_metadata_is_refused_with_the_field_named(bad, field, org):
         services.create_item({**_meta(org), **bad})
     assert field in caught.value.errors
     assert Item.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_first_version_is_the_item_as_stored(org):
+    """create_item builds the first snapshot from its metadata without reading the item back:
+    it must equal what reading it back gives."""
+    from ssehub.library.metadata import snapshot
+
+    item = services.create_item({
+        **_meta(org), "title": {"fr": "Économie sociale", "en": "Social economy"},
+        "abstract": "A long enough abstract about cooperatives and mutual societies.",
+        "creators": ["Ana Ejemplo", {"name": "RIPESS", "kind": "organisation"}],
+        "date": "2021-03", "countries": "Senegal; FR", "regions": ["011", "150"],
+        "sdgs": ["8.10", "8", "8.a", "8.3", "5"], "keywords": "coop; ESS",
+        "licence": "CC-BY-4.0", "doi": "10.1234/abc", "url": "https://example.org/x",
+    })
+    first = item.versions.get(number=1).data
+    item.refresh_from_db()
+    assert first == snapshot(item)
+    assert [s["target"] for s in first["sdgs"]] == [None, None, "8.3", "8.10", "8.a"]

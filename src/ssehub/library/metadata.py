@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import pycountry
@@ -113,10 +114,16 @@ def _organisation(value: Any) -> int | None:
     return org.pk if org else None
 
 
+@lru_cache(maxsize=1)
+def _goal_numbers() -> frozenset[int]:
+    """The 17 goals: fixed by the framework, so read once per process."""
+    return frozenset(Goal.objects.values_list("number", flat=True))
+
+
 def _sdgs(value: Any, errors: dict[str, str]) -> list[tuple[int, str | None]]:
     out: list[tuple[int, str | None]] = []
     values = value if isinstance(value, list) else re.split(r"[;,\s]+", str(value or ""))
-    goals = set(Goal.objects.values_list("number", flat=True))
+    goals = _goal_numbers()
     for entry in values:
         if entry in (None, ""):
             continue
@@ -287,12 +294,55 @@ VERSIONED_FIELDS = (
 )
 
 
+def sdg_sort_key(link: dict[str, Any]) -> tuple:
+    """Goal, then goal-level before targets, then targets in official order (8.3 < 8.10 < 8.a):
+    the same order on every database, so snapshots compare equal."""
+    target = link.get("target")
+    if not target:
+        return (link["goal"], 0, ())
+    return (link["goal"], 1, tuple((0, int(p), "") if p.isdigit() else (1, 0, p)
+                                   for p in str(target).split(".")))
+
+
 def snapshot(item: Item) -> dict[str, Any]:
     """The part of the metadata that versions track and restore."""
     data = item_to_dict(item)
     snap = {key: data[key] for key in VERSIONED_FIELDS}
-    snap["sdgs"] = [
-        {"goal": s["goal"], "target": s["target"]}
-        for s in snap["sdgs"] if s["source"] == "editor" and not s.get("rejected")
-    ]
+    snap["sdgs"] = sorted(
+        ({"goal": s["goal"], "target": s["target"]}
+         for s in snap["sdgs"] if s["source"] == "editor" and not s.get("rejected")),
+        key=sdg_sort_key,
+    )
     return snap
+
+
+def snapshot_of(meta: Metadata, item: Item) -> dict[str, Any]:
+    """What :func:`snapshot` returns for an item just made from ``meta``, without queries."""
+    from ssehub.core.models import Organisation
+
+    year, month, day = meta.date
+    date = ""
+    if year:
+        date = f"{year:04d}" + (f"-{month:02d}" if month else "") + (
+            f"-{day:02d}" if month and day else "")
+    organisation = None
+    if item.organisation_id:
+        organisation = Organisation.objects.filter(pk=item.organisation_id).values_list(
+            "slug", flat=True).first()
+    return {
+        "title": dict(item.title),
+        "abstract": dict(item.abstract),
+        "type": item.item_type_id,
+        "creators": [{"name": c["name"], "kind": c["kind"]} for c in meta.creators],
+        "publisher": item.publisher,
+        "date": date,
+        "languages": list(item.languages),
+        "countries": sorted(meta.countries),
+        "regions": sorted(meta.regions),
+        "sdgs": sorted(({"goal": goal, "target": target} for goal, target in meta.sdgs),
+                       key=sdg_sort_key),
+        "keywords": list(item.keywords),
+        "licence": item.licence,
+        "identifiers": dict(item.identifiers),
+        "organisation": organisation,
+    }

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from ssehub.core.roles import require
 from ssehub.library import permissions
-from ssehub.library.metadata import Metadata, from_dict, snapshot
+from ssehub.library.metadata import Metadata, from_dict, snapshot, snapshot_of
 from ssehub.library.models import Creator, Item, ItemGoal, ItemVersion, Status, StatusChange
 
 SYSTEM = None
@@ -54,30 +54,39 @@ def apply_metadata(item: Item, meta: Metadata, *, only_present: bool = False) ->
         item.organisation_id = meta.organisation_id
     if not item.original_language and item.title:
         item.original_language = next(iter(item.title))
+    new = item.pk is None  # a new item has no relations to clear: fewer queries per ingest
     item.save()
     if wanted("creators"):
-        item.creators.all().delete()
+        if not new:
+            item.creators.all().delete()
         Creator.objects.bulk_create(
             Creator(item=item, position=i, name=c["name"], kind=c["kind"])
             for i, c in enumerate(meta.creators)
         )
-    if wanted("countries"):
-        item.countries.set(meta.countries)
-    if wanted("regions"):
-        item.regions.set(meta.regions)
+    if wanted("countries") and (meta.countries or not new):
+        item.countries.set(meta.countries) if not new else item.countries.add(*meta.countries)
+    if wanted("regions") and (meta.regions or not new):
+        item.regions.set(meta.regions) if not new else item.regions.add(*meta.regions)
     if wanted("sdgs"):
-        # Editors' rejections of machine links are decisions, not metadata: they stay.
-        item.sdg_links.filter(source=ItemGoal.Source.EDITOR, rejected=False).delete()
+        if not new:
+            # Editors' rejections of machine links are decisions, not metadata: they stay.
+            item.sdg_links.filter(source=ItemGoal.Source.EDITOR, rejected=False).delete()
         ItemGoal.objects.bulk_create(
             ItemGoal(item=item, goal_id=goal, target_id=target, source=ItemGoal.Source.EDITOR)
             for goal, target in meta.sdgs
         )
 
 
-def record_version(item: Item, actor, comment: str = "") -> ItemVersion | None:
-    """Snapshot the item's metadata if it changed since the last version."""
-    data = snapshot(item)
-    last = item.versions.order_by("-number").first()
+def record_version(
+    item: Item, actor, comment: str = "", *, meta: Metadata | None = None
+) -> ItemVersion | None:
+    """Snapshot the item's metadata if it changed since the last version.
+
+    ``meta``: for a new item, the metadata it was made from, which gives the snapshot without
+    reading the item's relations back.
+    """
+    data = snapshot_of(meta, item) if meta is not None else snapshot(item)
+    last = None if meta is not None else item.versions.order_by("-number").first()
     if last is not None and last.data == data:
         return None
     changed = sorted(k for k in data if last is None or last.data.get(k) != data[k])
@@ -132,7 +141,7 @@ def create_item(
     )
     apply_metadata(item, meta)
     StatusChange.objects.create(item=item, to_status=status, changed_by=_actor_or_none(actor))
-    record_version(item, actor, "created")
+    record_version(item, actor, "created", meta=meta)
     return item
 
 
