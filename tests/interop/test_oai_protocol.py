@@ -255,7 +255,7 @@ def test_far_future_until_and_now(client, library):
     "from=2020-13-01", "from=2020-02-30", "until=99999-01-01", "until=2020-01-01T10:00:00",
     "until=2020-01-01T25:00:00Z", "from=yesterday", "from=2020-01-02&until=2020-01-01",
     "from=2020-01-01&until=2020-01-02T00:00:00Z", "until=" + "9" * 3000,
-    "from=2020-01-01T10:00:00.5Z",
+    "from=2020-01-01T10:00:00.5Z", "until=", "from=",
 ])
 def test_bad_dates(client, one_item, args):
     root = oai(client, "verb=ListRecords&metadataPrefix=oai_dc&" + args)

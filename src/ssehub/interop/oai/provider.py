@@ -146,7 +146,7 @@ def parse_arguments(pairs: Iterable[tuple[str, str]]) -> tuple[str, dict[str, st
     missing = sorted(required - set(args))
     if missing:
         raise OAIError("badArgument", f"Missing argument: {', '.join(missing)}.")
-    for name in ("metadataPrefix", "identifier", "set"):
+    for name in ("metadataPrefix", "identifier", "set", "from", "until"):
         if name in args and not args[name].strip():
             raise OAIError("badArgument", f"Empty argument: {name}.")
     return verb, args
