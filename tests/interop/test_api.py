@@ -175,3 +175,10 @@ def test_harvest_sources_are_read_only_and_discreet(db, editor):
     assert sources["socioeco"]["last_run"] is None
     assert api(editor).post("/api/harvest/sources/", {"name": "x"}).status_code == 405
     assert api().get("/api/harvest/sources/socioeco/").status_code == 200
+
+
+def test_invalid_unicode_is_a_400_not_a_500(db, editor):
+    body = '{"title": {"en": "bad \\ud800 text"}, "type": "report"}'
+    response = api(editor).post("/api/items/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert Item.objects.count() == 0

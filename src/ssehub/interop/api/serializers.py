@@ -131,6 +131,27 @@ class ItemWriteSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices, required=False,
                                      help_text="Workflow status (allowed moves depend on role)")
 
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """Refuse text that is not valid Unicode (lone surrogates from JSON ``\\ud800``
+        escapes): PostgreSQL cannot store it and would fail inside the transaction."""
+
+        def walk(value: Any) -> None:
+            if isinstance(value, str):
+                try:
+                    value.encode("utf-8")
+                except UnicodeEncodeError:
+                    raise serializers.ValidationError("Text must be valid Unicode.") from None
+            elif isinstance(value, dict):
+                for key, inner in value.items():
+                    walk(key)
+                    walk(inner)
+            elif isinstance(value, list):
+                for inner in value:
+                    walk(inner)
+
+        walk(attrs)
+        return attrs
+
     def metadata(self) -> dict[str, Any]:
         """The validated fields as the metadata dictionary the library services accept."""
         data = {k: v for k, v in self.validated_data.items() if k != "status"}
