@@ -171,6 +171,9 @@ SSEHUB_FETCH_TIMEOUT = float(os.environ.get("SSEHUB_FETCH_TIMEOUT", "20"))
 SSEHUB_URL_ALLOWLIST = _env_list("SSEHUB_URL_ALLOWLIST")
 # Jaccard similarity above which two texts are one work (same report as PDF and HTML).
 SSEHUB_NEAR_DUPLICATE_THRESHOLD = float(os.environ.get("SSEHUB_NEAR_DUPLICATE_THRESHOLD", "0.8"))
+# `ssehub run` runs periodic jobs (due harvests) in a background thread every N seconds.
+SSEHUB_SCHEDULER = _env_bool("SSEHUB_SCHEDULER", True)
+SSEHUB_SCHEDULER_INTERVAL = float(os.environ.get("SSEHUB_SCHEDULER_INTERVAL", "300"))
 # Map every ingested item to the SDGs (machine links with evidence); editors decide after.
 SSEHUB_SDG_AUTOMAP = _env_bool("SSEHUB_SDG_AUTOMAP", True)
 # Callables run on every ingested item inside its transaction: SDG mapping, indexing, ...

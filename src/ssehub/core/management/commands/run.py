@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -48,6 +49,10 @@ class Command(BaseCommand):
             ))
         if options["no_serve"]:
             return
+        if settings.SSEHUB_SCHEDULER:
+            from ssehub.core.scheduler import DEFAULT_JOBS, Scheduler
+
+            Scheduler(DEFAULT_JOBS, settings.SSEHUB_SCHEDULER_INTERVAL).start()
         address = f"{options['host']}:{options['port']}"
         self.stdout.write(self.style.SUCCESS(f"SSE Hub on http://{address}/  (admin: /admin/)"))
         call_command("runserver", address, use_reloader=False, skip_checks=True)
