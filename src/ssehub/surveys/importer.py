@@ -236,6 +236,8 @@ class _Checker:
     def check_expressions(self, survey: Sheet, infos: list[_RowInfo]) -> None:
         names = {i.name for i in infos} | {f"{p.rsplit('/', 1)[-1]}_other"
                                            for p in self.or_other}
+        name_of = {i.row: i.name for i in infos}
+        calculations: dict[str, tuple[int, str, set[str]]] = {}
         for column, aliases in EXPRESSION_COLUMNS.items():
             header = survey.find_header(*aliases)
             if header is None:
@@ -261,6 +263,9 @@ class _Checker:
                              % {"expr": _quote(text), "reason": exc.message,
                                 "pos": exc.position + 1}, survey, row.number, header)
                     continue
+                if column == "calculation" and name_of.get(row.number):
+                    calculations[name_of[row.number]] = (row.number, header,
+                                                         expressions.references(node) & names)
                 for ref in sorted(expressions.references(node) - names):
                     self.add(ERROR, _("${%(ref)s} refers to a question that does not exist.")
                              % {"ref": ref}, survey, row.number, header)
@@ -270,6 +275,44 @@ class _Checker:
                                         "expression cannot be checked on the server.")
                              % {"fn": call.name, "pos": call.pos + 1}, survey, row.number,
                              header)
+
+        self.check_cycles(survey, calculations)
+
+    def check_cycles(self, survey: Sheet,
+                     calculations: dict[str, tuple[int, str, set[str]]]) -> None:
+        """Calculations that depend on each other in a circle can never be computed."""
+        state: dict[str, int] = {}  # 1: being visited, 2: done
+        reported: set[frozenset[str]] = set()
+        for start in calculations:
+            if state.get(start):
+                continue
+            # Iterative depth-first search (a long chain of calculations must not recurse).
+            stack: list[tuple[str, list[str]]] = [(start, sorted(calculations[start][2]))]
+            trail = [start]
+            state[start] = 1
+            while stack:
+                node, pending = stack[-1]
+                if not pending:
+                    stack.pop()
+                    trail.pop()
+                    state[node] = 2
+                    continue
+                nxt = pending.pop()
+                if nxt not in calculations or state.get(nxt) == 2:
+                    continue
+                if state.get(nxt) == 1:
+                    cycle = trail[trail.index(nxt):] + [nxt]
+                    if frozenset(cycle) not in reported:
+                        reported.add(frozenset(cycle))
+                        row, header, _refs = calculations[cycle[0]]
+                        self.add(ERROR, _("The calculations %(cycle)s depend on each other in a "
+                                          "circle, so none of them can be computed.")
+                                 % {"cycle": " → ".join(f"${{{n}}}" for n in cycle)},
+                                 survey, row, header)
+                    continue
+                state[nxt] = 1
+                trail.append(nxt)
+                stack.append((nxt, sorted(calculations[nxt][2])))
 
     def check_appearances(self, survey: Sheet) -> None:
         header = survey.find_header(*_APPEARANCE_HEADERS)
