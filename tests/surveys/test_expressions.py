@@ -265,3 +265,25 @@ def test_no_python_evaluation_happens():
                     "${q}.__class__"):
         with pytest.raises(ex.ExpressionError):
             ev(hostile, q="x")
+
+
+def test_random_input_only_ever_raises_expression_errors():
+    """Fuzz with a fixed seed: whatever an author types, the evaluator answers or explains;
+    it never fails with a Python error (TypeError, IndexError, RecursionError...)."""
+    import random
+
+    pieces = ["${a}", "${b}", ".", "..", "/", "1", "0.5", "'x'", "'a b'", "(", ")", ",", "=",
+              "!=", "<", ">=", "+", "-", "*", "div", "mod", "and", "or", "not(", "selected(",
+              "count-selected(", "string-length(", "regex(", "if(", "coalesce(", "today()",
+              "int(", "number(", "concat(", "true()", "false()", "name", "[", "]", "$", "@"]
+    rng = random.Random(6)
+    context = Context(values={"a": "x y", "b": "3"}, current="a", clock=lambda: FIXED)
+    outcomes = {"ok": 0, "error": 0}
+    for _ in range(3000):
+        text = " ".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+        try:
+            evaluate(text, context)
+            outcomes["ok"] += 1
+        except ex.ExpressionError:
+            outcomes["error"] += 1
+    assert outcomes["ok"] > 50 and outcomes["error"] > 50

@@ -397,3 +397,40 @@ def test_warnings_are_kept_on_the_version():
     version = import_form(xlsx(sheets), "w.xlsx").version
     [problem] = version.problems()
     assert problem.row == 2 and "barcode" in problem.message
+
+
+def test_csv_that_is_not_utf8_is_refused_with_its_line():
+    data = "survey,type,name,label\n,text,a,Caf\u00e9\n".encode("latin-1")
+    assert "not UTF-8 (line 2)" in str(invalid(data, "f.csv"))
+
+
+def test_dynamic_default_references_are_checked():
+    header = ["type", "name", "label", "default"]
+    rows = [["text", "a", "A", "x y"], ["text", "b", "B", "${nope}"]]
+    [problem] = invalid(xlsx(simple(rows=rows, header=header))).errors
+    assert (problem.row, problem.header) == (3, "default") and "${nope}" in problem.message
+
+
+@pytest.mark.django_db
+def test_survey_names_are_checked():
+    with pytest.raises(FormInvalid, match="cannot be a survey name"):
+        import_form(xlsx(simple()), "f.xlsx", name="my survey; drop")
+    assert import_form(xlsx(simple()), "Member survey 2026.xlsx").survey.name \
+        == "Member-survey-2026"
+
+
+@pytest.mark.parametrize("filename", SHARED_VALID)
+def test_every_expression_of_the_shared_forms_evaluates_or_says_why(filename):
+    from ssehub.surveys.expressions import Context, EvaluationError, evaluate
+
+    data = (shared_forms() / filename).read_bytes()
+    definition = validate(data, filename).definition
+    for element in definition.walk():
+        for text in (element.relevant, element.constraint, element.calculation,
+                     element.required, element.read_only, element.choice_filter):
+            if not text:
+                continue
+            try:
+                evaluate(text, Context(current=element.name, choice={}))
+            except EvaluationError:
+                pass  # an unsupported function (reported at import): an error, not a crash

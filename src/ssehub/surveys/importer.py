@@ -38,6 +38,7 @@ EXPRESSION_COLUMNS: dict[str, tuple[str, ...]] = {
     "read_only": ("read_only", "readonly", "read only", "bind:readonly"),
     "choice_filter": ("choice_filter",),
     "repeat_count": ("repeat_count", "jr:count", "count", "control:jr:count"),
+    "default": ("default",),  # only when it refers to an answer (a dynamic default)
 }
 _FLAG_COLUMNS = {"required", "read_only"}
 _LITERAL_FLAGS = {"", "yes", "no", "true", "false", "true()", "false()"}
@@ -250,6 +251,8 @@ class _Checker:
                     continue
                 if column == "repeat_count" and text.isdigit():
                     continue
+                if column == "default" and "${" not in text:
+                    continue  # a literal default ("a c", "2024-01-01"), not an expression
                 if any(q in text for q in _TYPOGRAPHIC_QUOTES):
                     self.add(WARNING, _("The expression %(expr)s uses typographic quotes "
                                         "(‘ ’ “ ”); they are read as plain quotes here, but "
@@ -394,10 +397,23 @@ class ImportResult:
     problems: list[Problem]
 
 
+_SURVEY_NAME = re.compile(r"^[\w-]{1,100}$")
+
+
 def default_name(filename: str) -> str:
     """The survey name when --name is not given: the file name without its extension."""
     stem = Path(filename).stem.strip()
-    return re.sub(r"[^\w.-]+", "-", stem).strip("-")[:100] or "form"
+    return re.sub(r"[^\w-]+", "-", stem).strip("-")[:100] or "form"
+
+
+def check_name(name: str) -> str:
+    """Survey names are typed on command lines and appear in URLs: letters, digits, - and _."""
+    name = name.strip()
+    if not _SURVEY_NAME.match(name):
+        raise FormInvalid([Problem(ERROR, _(
+            "'%(name)s' cannot be a survey name: use up to 100 letters, digits, '-' or '_'.")
+            % {"name": name})])
+    return name
 
 
 def import_form(data: bytes, filename: str, name: str | None = None, user=None) -> ImportResult:
@@ -409,7 +425,7 @@ def import_form(data: bytes, filename: str, name: str | None = None, user=None) 
     """
     from ssehub.surveys.models import FormVersion, Survey
 
-    name = (name or default_name(filename)).strip()
+    name = check_name(name or default_name(filename))
     validation = validate(data, filename)
     digest = storage.sha256_bytes(data)
     definition = validation.definition

@@ -304,7 +304,12 @@ def _read_xls(data: bytes) -> Workbook:
 
 def _read_csv(data: bytes) -> Workbook:
     """pyxform's CSV layout: column A names the sheet, the other columns hold its rows."""
-    text = data.decode("utf-8-sig", errors="replace")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise _fail(_("The CSV file is not UTF-8 (line %(line)d): save it as \"CSV UTF-8\".")
+                    % {"line": line}) from exc
     book = Workbook("csv", {}, [])
     builders: dict[str, _SheetBuilder] = {}
     current: str | None = None
