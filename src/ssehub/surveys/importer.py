@@ -2,7 +2,8 @@
 
 The order matters for the author: our own checks run first because they know the exact cell
 (an unknown type, a missing choice list, a broken ``relevant`` with the parser's position);
-pyxform then validates everything else the XLSForm standard says, and its errors and
+pyxform then validates everything else the XLSForm standard says (it runs once ours pass, so
+one mistake is not reported twice in two wordings), and its errors and
 warnings are rewritten in plain words with the sheet, row and column. Features the hub does
 not support yet (a type, an appearance, a function) are warnings naming the row, kept on the
 ``FormVersion``, never dropped silently.
