@@ -1,0 +1,71 @@
+"""The back office upload: "Add survey" checks and imports an XLSForm, or lists what to fix."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from ssehub.surveys.models import FormVersion, Survey
+
+from .helpers import simple, xlsx
+
+URL = "/admin/surveys/survey/import/"
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.mark.django_db
+def test_add_survey_leads_to_the_upload(admin_client):
+    response = admin_client.get(reverse("admin:surveys_survey_add"))
+    assert response.status_code == 302 and response["Location"] == URL
+    page = admin_client.get(URL)
+    assert page.status_code == 200 and b"Import an XLSForm" in page.content
+
+
+@pytest.mark.django_db
+def test_upload_imports_a_version(admin_client, admin_user):
+    upload = SimpleUploadedFile("members.xlsx", xlsx(simple()))
+    response = admin_client.post(URL, {"file": upload, "name": ""})
+    version = FormVersion.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:surveys_formversion_change",
+                                           args=[version.pk])
+    assert version.survey.name == "members" and version.created_by == admin_user
+    page = admin_client.get(response["Location"])
+    assert page.status_code == 200
+
+    again = admin_client.post(URL, {"file": SimpleUploadedFile("members.xlsx", xlsx(simple())),
+                                    "name": "members"}, follow=True)
+    assert b"Unchanged" in again.content
+    assert FormVersion.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_upload_of_a_bad_form_lists_the_problems(admin_client):
+    bad = xlsx(simple(rows=[["select_one nope", "x", "X"]]))
+    response = admin_client.post(URL, {"file": SimpleUploadedFile("bad.xlsx", bad)})
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "survey sheet, row 2, column A (type)" in text and "&#x27;nope&#x27;" in text
+    assert not Survey.objects.exists()
+
+
+@pytest.mark.django_db
+def test_upload_over_the_size_limit(admin_client, settings):
+    settings.SSEHUB_SURVEY_MAX_FILE_BYTES = 100
+    response = admin_client.post(URL, {"file": SimpleUploadedFile("big.xlsx", b"x" * 101)})
+    assert response.status_code == 200 and b"over the limit" in response.content
+
+
+@pytest.mark.django_db
+def test_people_outside_the_back_office_cannot_upload(client, contributor):
+    client.force_login(contributor)
+    upload = SimpleUploadedFile("members.xlsx", xlsx(simple()))
+    response = client.post(URL, {"file": upload})
+    assert response.status_code == 302 and "/login/" in response["Location"]
+    assert not Survey.objects.exists()
