@@ -19,6 +19,7 @@ Prints one JSON object; the lead wires it into ``make bench`` / docs/benchmarks.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import statistics
@@ -54,6 +55,9 @@ def _generate(target: int, budget: float) -> dict:
     from ssehub.library.models import Item, ItemGoal, Status
 
     have = Item.objects.count()
+    if have >= target:
+        return {"items": have, "seconds": 0.0, "stopped_by_budget": False,
+                "reused_database": True}
     orgs = list(Organisation.objects.values_list("pk", flat=True)) or [None]
     types = ["report", "working-paper", "policy-brief", "case-study", "dataset", "article"]
     started = time.perf_counter()
@@ -92,14 +96,18 @@ def _generate(target: int, budget: float) -> dict:
             "stopped_by_budget": False}
 
 
-def _time(fn, repeat: int) -> float:
-    fn()  # warm (page cache, prepared statements)
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
+def _rounds(functions: dict, repeat: int) -> dict:
+    """Median milliseconds of each function, timed in interleaved rounds after a warm-up."""
+    for fn in functions.values():
         fn()
-        times.append(time.perf_counter() - start)
-    return round(statistics.median(times) * 1000, 2)
+    times: dict = {key: [] for key in functions}
+    for _ in range(repeat):
+        for key, fn in functions.items():
+            gc.collect()
+            start = time.perf_counter()
+            fn()
+            times[key].append(time.perf_counter() - start)
+    return {key: round(statistics.median(values) * 1000, 2) for key, values in times.items()}
 
 
 def _measure(offsets: list[int], repeat: int) -> dict:
@@ -111,7 +119,8 @@ def _measure(offsets: list[int], repeat: int) -> dict:
     client = Client(HTTP_HOST="127.0.0.1")
     size = page_size()
     ordered = exposed_items().order_by("updated_at", "id")
-    out: dict = {"page_size": size, "pages": {}}
+    out: dict = {"page_size": size, "repeats": repeat, "pages": {}}
+    pages, naives = {}, {}
     for offset in offsets:
         if offset == 0:
             url = "/oai?verb=ListRecords&metadataPrefix=oai_dc"
@@ -129,8 +138,13 @@ def _measure(offsets: list[int], repeat: int) -> dict:
         def naive(offset: int = offset) -> None:
             list(ordered.defer("full_text")[offset:offset + size])
 
-        out["pages"][str(offset)] = {"cursor_page_ms": _time(page, repeat),
-                                     "offset_query_ms": _time(naive, max(1, repeat // 2))}
+        pages[offset], naives[offset] = page, naive
+    # Interleaved rounds, so that drift (caches, other load) hits every depth alike.
+    page_ms = _rounds(pages, repeat)
+    naive_ms = _rounds(naives, max(3, repeat // 3))
+    for offset in offsets:
+        out["pages"][str(offset)] = {"cursor_page_ms": page_ms[offset],
+                                     "offset_query_ms": naive_ms[offset]}
     first = out["pages"][str(offsets[0])]["cursor_page_ms"]
     deepest = out["pages"][str(offsets[-1])]["cursor_page_ms"]
     out["deep_to_first"] = round(deepest / first, 3)
@@ -143,7 +157,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--items", type=int, default=1_000_100,
                         help="a page at offset 1,000,000 needs one more page of items")
     parser.add_argument("--offsets", type=int, nargs="+", default=[0, 100_000, 1_000_000])
-    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--budget", type=float, default=600, help="seconds for generation")
     parser.add_argument("--db", type=Path, help="SQLite file to create or reuse")
     args = parser.parse_args(argv)
