@@ -434,3 +434,32 @@ def test_every_expression_of_the_shared_forms_evaluates_or_says_why(filename):
             # An unsupported function (reported at import) is an EvaluationError, not a crash.
             with contextlib.suppress(EvaluationError):
                 evaluate(text, Context(current=element.name, choice={}))
+
+
+def test_loops_are_kept_and_flagged():
+    validation = validate((shared_forms() / "loop.csv").read_bytes(), "loop.csv")
+    loop = validation.definition.element("loop_toilet_types")
+    assert loop.supported is False and loop.row == 4
+    assert [c.path for c in loop.children] == ["loop_toilet_types/number"]
+    assert any(p.row == 4 and "loop" in p.message for p in validation.warnings)
+    other = validation.definition.element("available_toilet_types")
+    assert other.or_other and "other" in [c.name for c in validation.definition.choices[
+        other.list_name]]
+
+
+def test_calculation_order_puts_dependencies_first():
+    header = ["type", "name", "label", "calculation"]
+    rows = [["calculate", "total", "", "${a} + ${b}"], ["calculate", "b", "", "${a} * 2"],
+            ["calculate", "a", "", "1"], ["calculate", "other", "", "2"]]
+    definition = validate(xlsx(simple(rows=rows, header=header))).definition
+    # Each after what it reads; among those ready, the earliest in the form first.
+    assert [e.name for e in definition.calculation_order()] == ["a", "b", "total", "other"]
+
+
+def test_calculation_order_of_a_long_chain_is_fast():
+    header = ["type", "name", "label", "calculation"]
+    rows = [["calculate", f"c{i}", "", f"${{c{i + 1}}} + 1"] for i in range(1000)]
+    rows.append(["calculate", "c1000", "", "1"])
+    definition = validate(xlsx(simple(rows=rows, header=header))).definition
+    order = [e.name for e in definition.calculation_order()]
+    assert order[0] == "c1000" and order[-1] == "c0"

@@ -162,6 +162,43 @@ class FormDefinition:
                 return element
         return None
 
+    def calculation_order(self) -> list[Element]:
+        """Calculated elements (``calculation`` set) so that each comes after those it reads.
+
+        The importer has already refused circular calculations, so an order exists; the
+        server evaluates calculations in it before relevance and constraints. Kahn's
+        algorithm with a heap: among the ready ones, the earliest in the form goes first.
+        """
+        import heapq
+
+        from ssehub.surveys.expressions import parse, references
+
+        calculated = [e for e in self.walk() if e.calculation]
+        index = {}
+        for i, element in enumerate(calculated):
+            index.setdefault(element.name, i)
+        waiting = [0] * len(calculated)
+        dependants: list[list[int]] = [[] for _ in calculated]
+        for i, element in enumerate(calculated):
+            for name in references(parse(element.calculation)):
+                j = index.get(name)
+                if j is not None and j != i:
+                    waiting[i] += 1
+                    dependants[j].append(i)
+        ready = [i for i, count in enumerate(waiting) if count == 0]
+        heapq.heapify(ready)
+        order: list[int] = []
+        while ready:
+            i = heapq.heappop(ready)
+            order.append(i)
+            for j in dependants[i]:
+                waiting[j] -= 1
+                if waiting[j] == 0:
+                    heapq.heappush(ready, j)
+        placed = set(order)
+        order.extend(i for i in range(len(calculated)) if i not in placed)  # a cycle: as is
+        return [calculated[i] for i in order]
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 

@@ -188,8 +188,8 @@ class _Checker:
             if what == "begin":
                 if extra == "loop":
                     self.add(WARNING, _("'begin loop' is not supported by the SSE Hub web "
-                                        "form yet; pyxform expands it into one group per "
-                                        "choice, which is what will be shown."),
+                                        "form yet: the loop and its questions are kept in the "
+                                        "definition and will not be shown."),
                              survey, row.number, type_header)
                 stack.append(name)
             elif what == "question" and not is_supported_type(raw):
