@@ -75,3 +75,20 @@ def test_missing_file_and_empty_list(tmp_path):
     with pytest.raises(CommandError, match="no such file"):
         run("import", str(tmp_path / "nope.xlsx"))
     assert "No surveys yet" in run("list")
+
+
+@pytest.mark.django_db
+def test_show_prints_the_question_tree_and_warnings(tmp_path):
+    form = tmp_path / "members.xlsx"
+    form.write_bytes(xlsx(simple(rows=[["text", "org", "Organisation"],
+                                       ["barcode", "code", "Code"]])))
+    run("import", str(form))
+    out = run("show", "members")
+    assert "  org  [text] row 2" in out
+    assert "  code  [barcode] row 3 not supported" in out
+    assert "warning: survey sheet, row 3" in out
+    assert '"form_id"' in run("show", "members", "--json")
+    with pytest.raises(CommandError, match="no survey"):
+        run("show", "nobody")
+    with pytest.raises(CommandError, match="no such version"):
+        run("show", "members", "--version", "9")

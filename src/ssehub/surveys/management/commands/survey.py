@@ -1,4 +1,4 @@
-"""``ssehub survey import FORM [--name NAME]`` and ``ssehub survey list``.
+"""``ssehub survey import FORM [--name NAME]``, ``ssehub survey list`` and ``show NAME``.
 
 A thin shell over ``ssehub.surveys.importer``: the same checks run for an upload in the web
 interface, so the command only reads the file and prints the outcome (errors, then warnings,
@@ -7,6 +7,7 @@ each with its sheet, row and column).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -19,7 +20,8 @@ from ssehub.surveys.problems import FormInvalid, Problem
 
 
 class Command(BaseCommand):
-    help = _("Surveys: import an XLSForm (.xlsx, .xls, .csv) as a new form version; list.")
+    help = _("Surveys: import an XLSForm (.xlsx, .xls, .csv) as a new form version; list; "
+             "show a version's questions.")
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -28,6 +30,10 @@ class Command(BaseCommand):
         imp.add_argument("form", metavar="FORM", help=_("an .xlsx, .xls or .csv XLSForm"))
         imp.add_argument("--name", help=_("the survey's name (default: the file name)"))
         sub.add_parser("list", help=_("surveys with their latest version"))
+        show = sub.add_parser("show", help=_("the questions and warnings of a form version"))
+        show.add_argument("name", metavar="NAME")
+        show.add_argument("--version", type=int, help=_("version number (default: latest)"))
+        show.add_argument("--json", action="store_true", help=_("the stored definition"))
 
     def handle(self, *args, **options):
         return getattr(self, f"do_{options['action']}")(options)
@@ -69,6 +75,43 @@ class Command(BaseCommand):
                               % {"path": path, "number": version.number,
                                  "name": result.survey.name})
         self._print([p for p in result.problems if p.level == "warning"])
+
+    def do_show(self, options) -> None:
+        survey = Survey.objects.filter(name=options["name"]).first()
+        if survey is None:
+            raise CommandError(_("no survey named %(name)s (see 'ssehub survey list')")
+                               % {"name": options["name"]})
+        versions = survey.versions.all()
+        if options.get("version"):
+            versions = versions.filter(number=options["version"])
+        version = versions.order_by("-number").first()
+        if version is None:
+            raise CommandError(_("%(name)s has no such version") % {"name": survey.name})
+        if options["json"]:
+            self.stdout.write(json.dumps(version.definition, ensure_ascii=False, indent=1))
+            return
+        form = version.form()
+        self.stdout.write(_("%(name)s v%(number)d: %(title)s (form id %(id)s, languages: "
+                            "%(languages)s)")
+                          % {"name": survey.name, "number": version.number, "title": form.title,
+                             "id": form.form_id,
+                             "languages": ", ".join(lang.name for lang in form.languages)
+                             or "-"})
+
+        def show(elements, depth: int) -> None:
+            for element in elements:
+                flags = [flag for flag, on in (
+                    ("required", element.required), ("relevant", element.relevant),
+                    ("constraint", element.constraint), ("calculation", element.calculation),
+                    (_("not supported"), not element.supported)) if on]
+                row = f"row {element.row}" if element.row else ""
+                extra = f" {element.list_name}" if element.list_name else ""
+                self.stdout.write(f"{'  ' * (depth + 1)}{element.name}  "
+                                  f"[{element.type}{extra}] {row} {' '.join(flags)}".rstrip())
+                show(element.children, depth + 1)
+
+        show(form.children, 0)
+        self._print(version.problems())
 
     def do_list(self, options) -> None:
         surveys = list(Survey.objects.all())
