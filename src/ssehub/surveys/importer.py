@@ -186,6 +186,8 @@ class _Checker:
                 self.or_other.add(path)
                 self.rows.setdefault(f"{path}_other", row.number)
             if what == "begin":
+                # pyxform adds NAME_count beside a repeat whose count is an expression.
+                self.rows.setdefault(f"{path}_count", row.number)
                 if extra == "loop":
                     self.add(WARNING, _("'begin loop' is not supported by the SSE Hub web "
                                         "form yet: the loop and its questions are kept in the "
