@@ -186,8 +186,12 @@ class _Checker:
                 self.or_other.add(path)
                 self.rows.setdefault(f"{path}_other", row.number)
             if what == "begin":
-                # pyxform adds NAME_count beside a repeat whose count is an expression.
-                self.rows.setdefault(f"{path}_count", row.number)
+                # pyxform adds a NAME_count calculation beside a repeat whose count is a
+                # number or an expression (a plain ${ref} is used as it is).
+                count_header = survey.find_header(*EXPRESSION_COLUMNS["repeat_count"])
+                count = row.values.get(count_header or "", "").strip()
+                if count and not re.fullmatch(r"\$\{[^}]+\}", count):
+                    self.rows.setdefault(f"{path}_count", row.number)
                 if extra == "loop":
                     self.add(WARNING, _("'begin loop' is not supported by the SSE Hub web "
                                         "form yet: the loop and its questions are kept in the "
