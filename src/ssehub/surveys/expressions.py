@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 MAX_EXPRESSION_CHARS = 10_000
 MAX_TOKENS = 2_000
 MAX_DEPTH = 32
@@ -50,7 +52,8 @@ class ParseError(ExpressionError):
         self.message = message
         self.position = position
         self.expression = expression
-        super().__init__(f"{message} (at character {position + 1})")
+        super().__init__(_("%(message)s (at character %(position)d)")
+                         % {"message": message, "position": position + 1})
 
 
 class EvaluationError(ExpressionError):
@@ -78,7 +81,8 @@ _REF = re.compile(r"\$\{\s*([A-Za-z_][\w.\-]*)\s*\}")
 def tokenize(text: str) -> list[Token]:
     """Split ``text`` into tokens; ``ParseError`` names the position of the first bad one."""
     if len(text) > MAX_EXPRESSION_CHARS:
-        raise ParseError(f"the expression is longer than {MAX_EXPRESSION_CHARS} characters",
+        raise ParseError(_("the expression is longer than %(limit)d characters")
+                         % {"limit": MAX_EXPRESSION_CHARS},
                          MAX_EXPRESSION_CHARS, text)
     tokens: list[Token] = []
     i, n = 0, len(text)
@@ -88,11 +92,12 @@ def tokenize(text: str) -> list[Token]:
             i += 1
             continue
         if len(tokens) >= MAX_TOKENS:
-            raise ParseError(f"the expression has more than {MAX_TOKENS} parts", i, text)
+            raise ParseError(_("the expression has more than %(limit)d parts")
+                             % {"limit": MAX_TOKENS}, i, text)
         if ch == "$":
             m = _REF.match(text, i)
             if not m:
-                raise ParseError("a reference must look like ${question_name}", i, text)
+                raise ParseError(_("a reference must look like ${question_name}"), i, text)
             tokens.append(Token("ref", m.group(1), i))
             i = m.end()
         elif ch in _QUOTES:
@@ -100,7 +105,7 @@ def tokenize(text: str) -> list[Token]:
             # typographic pairs as quotes too (the importer warns about them).
             end = text.find(_QUOTES[ch], i + 1)
             if end < 0:
-                raise ParseError("this quoted text is never closed", i, text)
+                raise ParseError(_("this quoted text is never closed"), i, text)
             tokens.append(Token("str", text[i + 1:end], i))
             i = end + 1
         elif ch.isdigit() or (ch == "." and i + 1 < n and text[i + 1].isdigit()):
@@ -132,7 +137,7 @@ def tokenize(text: str) -> list[Token]:
                 tokens.append(Token("name", word, i))
             i = m.end()
         else:
-            raise ParseError(f"unexpected character {ch!r}", i, text)
+            raise ParseError(_("unexpected character %(char)r") % {"char": ch}, i, text)
     tokens.append(Token("end", "", n))
     return tokens
 
@@ -222,19 +227,20 @@ class _Parser:
     def enter(self) -> None:
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise self.fail(f"the expression is nested more than {MAX_DEPTH} levels deep")
+            raise self.fail(_("the expression is nested more than %(limit)d levels deep")
+                            % {"limit": MAX_DEPTH})
 
     def parse(self) -> Node:
         if self.peek().kind == "end":
-            raise self.fail("the expression is empty")
+            raise self.fail(_("the expression is empty"))
         node = self.binary(0)
         if self.peek().kind != "end":
-            raise self.fail(f"unexpected {self.describe(self.peek())}")
+            raise self.fail(_("unexpected %(what)s") % {"what": self.describe(self.peek())})
         return node
 
     @staticmethod
     def describe(token: Token) -> str:
-        return "end of the expression" if token.kind == "end" else f"{token.value!r}"
+        return _("end of the expression") if token.kind == "end" else f"{token.value!r}"
 
     def binary(self, level: int) -> Node:
         if level == len(_LEVELS):
@@ -268,15 +274,16 @@ class _Parser:
             self.enter()
             node = self.binary(0)
             self.depth -= 1
-            self.expect(")", "a closing ')'")
+            self.expect(")", _("a closing ')'"))
             return node
         if token.kind == "name" and self.peek().kind == "(":
             return self.call(token)
         if token.kind in {"name", ".", "..", "/"}:
             return self.path(token)
         if token.kind == "end":
-            raise self.fail("the expression ends too early: a value is missing", token)
-        raise self.fail(f"expected a value but found {self.describe(token)}", token)
+            raise self.fail(_("the expression ends too early: a value is missing"), token)
+        raise self.fail(_("expected a value but found %(what)s") % {"what": self.describe(token)},
+                        token)
 
     def call(self, name: Token) -> Node:
         self.advance()  # (
@@ -290,7 +297,7 @@ class _Parser:
                     continue
                 break
         self.depth -= 1
-        self.expect(")", f"',' or ')' to close {name.value}(")
+        self.expect(")", _("',' or ')' to close %(name)s(") % {"name": name.value})
         return Call(name.value, tuple(args), name.pos)
 
     def path(self, first: Token) -> Node:
@@ -301,10 +308,10 @@ class _Parser:
             if token is None:
                 token = self.advance()
                 if token.kind not in {"name", ".", ".."}:
-                    raise self.fail("a path step (a name) is missing after '/'", token)
+                    raise self.fail(_("a path step (a name) is missing after '/'"), token)
             steps.append(token.value)
             if self.peek().kind == "[":
-                raise self.fail("predicates ([...]) are not supported")
+                raise self.fail(_("predicates ([...]) are not supported"))
             if self.peek().kind != "/":
                 break
             self.advance()
@@ -314,7 +321,8 @@ class _Parser:
     def expect(self, kind: str, what: str) -> Token:
         token = self.peek()
         if token.kind != kind:
-            raise self.fail(f"expected {what} but found {self.describe(token)}", token)
+            raise self.fail(_("expected %(what)s but found %(found)s")
+                            % {"what": what, "found": self.describe(token)}, token)
         return self.advance()
 
 
@@ -324,7 +332,8 @@ def parse(text: str) -> Node:
     try:
         return parser.parse()
     except RecursionError as exc:  # belt and braces: MAX_DEPTH should stop it long before
-        raise ParseError("the expression is nested too deeply", parser.peek().pos, text) from exc
+        raise ParseError(_("the expression is nested too deeply"), parser.peek().pos,
+                         text) from exc
 
 
 def references(node: Node) -> set[str]:
@@ -516,9 +525,14 @@ def answer_text(value: Any) -> str:
 
 def _arity(name: str, args: tuple[Node, ...], low: int, high: int | None) -> None:
     if len(args) < low or (high is not None and len(args) > high):
-        wanted = str(low) if high == low else (f"{low} or more" if high is None
-                                                 else f"{low} to {high}")
-        raise EvaluationError(f"{name}() takes {wanted} argument(s), not {len(args)}")
+        if high == low:
+            wanted = str(low)
+        elif high is None:
+            wanted = _("%(low)d or more") % {"low": low}
+        else:
+            wanted = _("%(low)d to %(high)d") % {"low": low, "high": high}
+        raise EvaluationError(_("%(name)s() takes %(wanted)s argument(s), not %(count)d")
+                              % {"name": name, "wanted": wanted, "count": len(args)})
 
 
 def _regex_search(pattern: str, text: str) -> bool:
@@ -527,21 +541,23 @@ def _regex_search(pattern: str, text: str) -> bool:
     except ImportError:  # pragma: no cover - the regex package is installed with the hub
         regex_module = None
     if len(pattern) > 1_000 or len(text) > MAX_STRING_CHARS:
-        raise EvaluationError("regex(): the pattern or the text is too long")
+        raise EvaluationError(_("regex(): the pattern or the text is too long"))
     try:
         if regex_module is not None:
             return regex_module.search(pattern, text, timeout=REGEX_TIMEOUT_SECONDS) is not None
         return re.search(pattern, text) is not None
     except TimeoutError as exc:
-        raise EvaluationError("regex(): the pattern took too long (catastrophic "
-                              "backtracking?)") from exc
+        raise EvaluationError(_("regex(): the pattern took too long (catastrophic "
+                                "backtracking?)")) from exc
     except Exception as exc:  # re.error / regex.error: a bad pattern written by the author
-        raise EvaluationError(f"regex(): the pattern is not valid: {exc}") from exc
+        raise EvaluationError(_("regex(): the pattern is not valid: %(error)s")
+                              % {"error": exc}) from exc
 
 
 def _cap(text: str) -> str:
     if len(text) > MAX_STRING_CHARS:
-        raise EvaluationError(f"the result is longer than {MAX_STRING_CHARS} characters")
+        raise EvaluationError(_("the result is longer than %(limit)d characters")
+                              % {"limit": MAX_STRING_CHARS})
     return text
 
 
@@ -576,14 +592,14 @@ class Evaluator:
         steps = node.steps
         if not node.absolute and steps == (".",):
             if self.context.current is None:
-                raise EvaluationError("'.' is used where there is no current question")
+                raise EvaluationError(_("'.' is used where there is no current question"))
             return self.context.node(self.context.current)
         if not node.absolute and len(steps) == 1 and self.context.choice is not None:
             return NodeValue(answer_text(self.context.choice.get(steps[0])))
         # /data/group/q or ../q: XLSForm names are unique, so the last step names the question.
         last = steps[-1]
         if last in {".", ".."}:
-            raise EvaluationError("this path does not name a question")
+            raise EvaluationError(_("this path does not name a question"))
         return self.context.node(last)
 
     def binary(self, node: Binary) -> Value:
@@ -609,14 +625,14 @@ class Evaluator:
         if op in {"=", "!=", "<", "<=", ">", ">="}:
             return _compare(op, left, right)
         if op == "|":
-            raise EvaluationError("node-set unions ('|') are not supported")
+            raise EvaluationError(_("node-set unions ('|') are not supported"))
         return _arith(op, left, right)
 
     def call(self, node: Call) -> Value:
         name, args = node.name, node.args
         handler = _FUNCTIONS.get(name)
         if handler is None:
-            raise EvaluationError(f"the function {name}() is not supported")
+            raise EvaluationError(_("the function %(name)s() is not supported") % {"name": name})
         return handler(self, name, args)
 
     def arg_string(self, node: Node) -> str:
@@ -805,7 +821,7 @@ def evaluate(expression: str | Node, context: Context | None = None) -> Value:
     try:
         return Evaluator(context or Context()).eval(node)
     except RecursionError as exc:
-        raise EvaluationError("the expression is too deeply nested to evaluate") from exc
+        raise EvaluationError(_("the expression is too deeply nested to evaluate")) from exc
 
 
 def evaluate_boolean(expression: str | Node, context: Context | None = None) -> bool:
