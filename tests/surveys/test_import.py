@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import zipfile
 
@@ -11,7 +12,7 @@ from defusedxml import ElementTree
 
 from ssehub.library import storage
 from ssehub.surveys.definition import FormDefinition
-from ssehub.surveys.importer import import_form, validate
+from ssehub.surveys.importer import Validation, import_form, validate
 from ssehub.surveys.models import FormVersion, Survey
 from ssehub.surveys.problems import FormInvalid
 
@@ -25,6 +26,13 @@ SHARED_VALID = [
 ]
 
 
+@functools.cache
+def shared(filename: str) -> Validation:
+    """A shared form validated once per test run (several tests read the same forms).
+    Callers only read the result."""
+    return validate((shared_forms() / filename).read_bytes(), filename)
+
+
 def invalid(data: bytes, filename: str = "form.xlsx") -> FormInvalid:
     with pytest.raises(FormInvalid) as info:
         validate(data, filename)
@@ -35,8 +43,7 @@ def invalid(data: bytes, filename: str = "form.xlsx") -> FormInvalid:
 
 @pytest.mark.parametrize("filename", SHARED_VALID)
 def test_shared_forms_import(filename):
-    data = (shared_forms() / filename).read_bytes()
-    validation = validate(data, filename)
+    validation = shared(filename)
     assert validation.definition.questions()
     for problem in validation.problems:
         assert problem.level == "warning"
@@ -67,14 +74,13 @@ def _xform_paths(xml_name: str) -> set[str]:
 
 
 def test_widgets_questions_match_pyxforms_expected_xform():
-    definition = validate((shared_forms() / "widgets.xls").read_bytes(), "widgets.xls").definition
+    definition = shared("widgets.xls").definition
     ours = {e.path for e in definition.walk()}
     assert _xform_paths("widgets.xml") == ours
 
 
 def test_spec_test_questions_match_expected_xform_but_for_its_later_edits():
-    data = (shared_forms() / "xlsform_spec_test.xlsx").read_bytes()
-    ours = {e.path for e in validate(data, "xlsform_spec_test.xlsx").definition.walk()}
+    ours = {e.path for e in shared("xlsform_spec_test.xlsx").definition.walk()}
     expected = _xform_paths("spec_test_expected_output.xml")
     # The expected output predates three questions the workbook has since renamed or removed.
     assert expected - ours == {"everything/some_text", "everything/num_repeat_times",
@@ -84,8 +90,7 @@ def test_spec_test_questions_match_expected_xform_but_for_its_later_edits():
 
 
 def test_definition_of_the_spec_form():
-    data = (shared_forms() / "xlsform_spec_test.xlsx").read_bytes()
-    definition = validate(data, "xlsform_spec_test.xlsx").definition
+    definition = shared("xlsform_spec_test.xlsx").definition
     everything = definition.element("everything")
     assert everything.type == "group" and everything.relevant.startswith("not(selected(")
     repeat = definition.element("repeat_test")
@@ -424,8 +429,7 @@ def test_survey_names_are_checked():
 def test_every_expression_of_the_shared_forms_evaluates_or_says_why(filename):
     from ssehub.surveys.expressions import Context, EvaluationError, evaluate
 
-    data = (shared_forms() / filename).read_bytes()
-    definition = validate(data, filename).definition
+    definition = shared(filename).definition
     for element in definition.walk():
         for text in (element.relevant, element.constraint, element.calculation,
                      element.required, element.read_only, element.choice_filter):
@@ -437,7 +441,7 @@ def test_every_expression_of_the_shared_forms_evaluates_or_says_why(filename):
 
 
 def test_loops_are_kept_and_flagged():
-    validation = validate((shared_forms() / "loop.csv").read_bytes(), "loop.csv")
+    validation = shared("loop.csv")
     loop = validation.definition.element("loop_toilet_types")
     assert loop.supported is False and loop.row == 4
     assert [c.path for c in loop.children] == ["loop_toilet_types/number"]
