@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "ssehub.surveys",
     "rest_framework",
     "rest_framework.authtoken",
+    "drf_spectacular_sidecar",
     "drf_spectacular",
 ]
 
@@ -243,4 +244,15 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "ssehub.interop.api.schema.add_error_responses",
     ],
+    # The API docs' scripts come from the drf-spectacular-sidecar package, not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
+
+# OAI-PMH provider (/oai). The repository identifier must never change once harvested.
+SSEHUB_OAI_REPOSITORY_IDENTIFIER = os.environ.get("SSEHUB_OAI_REPOSITORY_IDENTIFIER",
+                                                  "ssehub.local")
+SSEHUB_OAI_REPOSITORY_NAME = os.environ.get("SSEHUB_OAI_REPOSITORY_NAME", "SSE Hub")
+SSEHUB_OAI_ADMIN_EMAIL = os.environ.get("SSEHUB_OAI_ADMIN_EMAIL", "")  # default: DEFAULT_FROM_EMAIL
+SSEHUB_OAI_PAGE_SIZE = int(os.environ.get("SSEHUB_OAI_PAGE_SIZE", "100"))
