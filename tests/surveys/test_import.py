@@ -467,3 +467,19 @@ def test_calculation_order_of_a_long_chain_is_fast():
     definition = validate(xlsx(simple(rows=rows, header=header))).definition
     order = [e.name for e in definition.calculation_order()]
     assert order[0] == "c1000" and order[-1] == "c0"
+
+
+def test_xml_entities_in_an_xlsx_are_refused():
+    """openpyxl reads through defusedxml: a 'billion laughs' sheet is an error, not a hang."""
+    source = zipfile.ZipFile(io.BytesIO(xlsx(simple())))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for info in source.infolist():
+            body = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                body = body.replace(b"<worksheet", b'<!DOCTYPE l [<!ENTITY a "aaaa">'
+                                    b'<!ENTITY b "&a;&a;&a;&a;">]><worksheet', 1)
+            archive.writestr(info, body)
+    [problem] = invalid(out.getvalue(), "laughs.xlsx").errors
+    assert problem.message.startswith("This .xlsx file cannot be read")
+    assert "\n" not in problem.message

@@ -201,6 +201,11 @@ def _keep(book: Workbook, name: str, total: int) -> str | None:
     return None
 
 
+def _first_line(exc: BaseException) -> str:
+    """Library errors can run over several lines of advice for programmers: keep the first."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
 def _xlsx_text(value: Any) -> str:
     from pyxform.xls2json_backends import xlsx_value_to_str
 
@@ -226,33 +231,49 @@ def _read_xlsx(data: bytes) -> Workbook:
                           "(a zip bomb?).")
                         % {"limit": f"{settings.SSEHUB_MAX_UNZIPPED_BYTES:,}"}) from exc
         raise _fail(_("The .xlsx file is damaged and cannot be opened.")) from exc
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        if not any(n.startswith("xl/") for n in archive.namelist()):
+            raise _fail(_("This is not a spreadsheet: the file is a zip archive without an "
+                          "Excel workbook in it (a Word document?). Expected an XLSForm as "
+                          ".xlsx, .xls or .csv."))
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a broken or foreign package
-        raise _fail(_("This is not a spreadsheet openpyxl can read (%(error)s): expected an "
-                      "XLSForm as .xlsx, .xls or .csv.") % {"error": exc}) from exc
+        raise _fail(_("This .xlsx file cannot be read as a spreadsheet (%(error)s): expected "
+                      "an XLSForm as .xlsx, .xls or .csv.") % {"error": _first_line(exc)}) \
+            from exc
     try:
-        book = Workbook("xlsx", {}, list(workbook.sheetnames))
-        for name in workbook.sheetnames:
-            key = _keep(book, name, len(workbook.sheetnames))
-            if key is None or key in book.sheets:
-                continue
-            rows = workbook[name].iter_rows(values_only=True)
-            first = next(rows, None)
-            if first is None:
-                book.sheets[key] = Sheet(name, [], 1)
-                continue
-            headers = _headers(name, list(first), 0, 1)
-            builder = _SheetBuilder(name, headers, 1)
-            width = len(headers)
-            for number, values in enumerate(rows, start=2):
-                builder.add(number, [_xlsx_text(v) for v in values[:width]])
-                if builder.done:
-                    break
-            book.sheets[key] = builder.finish()
-        return book
+        return _xlsx_sheets(workbook)
+    except FormInvalid:
+        raise
+    except Exception as exc:  # read-only mode parses sheets lazily: broken XML shows up here
+        raise _fail(_("This .xlsx file cannot be read (%(error)s).")
+                    % {"error": _first_line(exc)}) from exc
     finally:
         workbook.close()
+
+
+def _xlsx_sheets(workbook: Any) -> Workbook:
+    """The XLSForm sheets of an open openpyxl workbook."""
+    book = Workbook("xlsx", {}, list(workbook.sheetnames))
+    for name in workbook.sheetnames:
+        key = _keep(book, name, len(workbook.sheetnames))
+        if key is None or key in book.sheets:
+            continue
+        rows = workbook[name].iter_rows(values_only=True)
+        first = next(rows, None)
+        if first is None:
+            book.sheets[key] = Sheet(name, [], 1)
+            continue
+        headers = _headers(name, list(first), 0, 1)
+        builder = _SheetBuilder(name, headers, 1)
+        width = len(headers)
+        for number, values in enumerate(rows, start=2):
+            builder.add(number, [_xlsx_text(v) for v in values[:width]])
+            if builder.done:
+                break
+        book.sheets[key] = builder.finish()
+    return book
 
 
 def _read_xls(data: bytes) -> Workbook:
@@ -262,7 +283,8 @@ def _read_xls(data: bytes) -> Workbook:
     try:
         workbook = xlrd.open_workbook(file_contents=data, on_demand=True)
     except Exception as exc:  # xlrd raises XLRDError, CompDocError, struct.error...
-        raise _fail(_("This .xls file cannot be read (%(error)s).") % {"error": exc}) from exc
+        raise _fail(_("This .xls file cannot be read (%(error)s).")
+                    % {"error": _first_line(exc)}) from exc
     try:
         names = workbook.sheet_names()
         book = Workbook("xls", {}, list(names))
