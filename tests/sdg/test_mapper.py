@@ -210,3 +210,15 @@ def test_item_page_refuses_decisions_from_contributors(client, water_item, contr
     client.force_login(contributor)
     client.post(f"/items/{water_item.pk}/sdgs/", {"goal": "6", "decision": "reject"})
     assert not water_item.sdg_links.filter(source="editor").exists()
+
+
+@pytest.mark.django_db
+def test_sdg_changes_mark_the_item_changed_for_harvesters(water_item, editor):
+    before = water_item.updated_at
+    services.decide(water_item, 6, "reject", actor=editor)
+    water_item.refresh_from_db()
+    assert water_item.updated_at > before
+    before = water_item.updated_at
+    services.map_item(water_item)
+    water_item.refresh_from_db()
+    assert water_item.updated_at > before

@@ -243,3 +243,14 @@ def test_the_first_version_is_the_item_as_stored(org):
     item.refresh_from_db()
     assert first == snapshot(item)
     assert [s["target"] for s in first["sdgs"]] == [None, None, "8.3", "8.10", "8.a"]
+
+
+@pytest.mark.django_db
+def test_text_no_database_can_store_is_cleaned(org):
+    """NUL characters (PostgreSQL refuses them) and lone surrogates never reach the database."""
+    item = services.create_item({**_meta(org), "title": {"en": "Coop\x00eratives \ud800ok"},
+                                 "abstract": {"en": "Bad\udfff text\x00"},
+                                 "keywords": ["a\x00b"]})
+    item.refresh_from_db()
+    assert item.title == {"en": "Cooperatives ok"}
+    assert item.abstract == {"en": "Bad text"} and item.keywords == ["ab"]

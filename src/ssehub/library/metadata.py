@@ -54,8 +54,16 @@ class Metadata:
     present: set[str] = field(default_factory=set)
 
 
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def clean_text(value: Any) -> str:
+    """Text any database can store: no NUL (PostgreSQL refuses it), no lone surrogates."""
+    return _UNSTORABLE.sub("", str(value or ""))
+
+
 def _text(value: Any) -> str:
-    return re.sub(r"\s+", " ", str(value or "")).strip()
+    return re.sub(r"\s+", " ", clean_text(value)).strip()
 
 
 def _per_language(value: Any, name: str, errors: dict[str, str]) -> dict[str, str]:
@@ -73,7 +81,7 @@ def _per_language(value: Any, name: str, errors: dict[str, str]) -> dict[str, st
                 errors[name] = f"unknown language code {lang!r}"
                 continue
             if _text(text):
-                out[lang] = _text(text) if name == "title" else str(text).strip()
+                out[lang] = _text(text) if name == "title" else clean_text(text).strip()
         return out
     errors[name] = "expected text or an object of language → text"
     return {}

@@ -50,7 +50,14 @@ def map_item(item: Item, result: MapResult | None = None) -> MapResult:
                                   source=MACHINE, confidence=round(target.score, 4),
                                   status=goal.status))
     ItemGoal.objects.bulk_create(links)
+    _touch(item)
     return result
+
+
+def _touch(item: Item) -> None:
+    """SDG links are part of what harvesters and the index read: mark the item changed
+    (its datestamp for OAI-PMH, an outbox row for the index, through the save signal)."""
+    item.save(update_fields=["updated_at"])
 
 
 def ingest_hook(item: Item) -> None:
@@ -111,6 +118,7 @@ def decide(item: Item, goal: int, decision: str, *, actor, target: str | None = 
         ItemGoal.objects.create(item=item, goal_id=goal, target_id=target, source=EDITOR,
                                 rejected=True)
     record_version(item, actor, f"SDG {target or goal}: {decision}")
+    _touch(item)
 
 
 def labelled_items():
