@@ -11,6 +11,7 @@ not support yet (a type, an appearance, a function) are warnings naming the row,
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -81,6 +82,14 @@ class _RowInfo:
     or_other: bool = False
 
 
+@functools.cache
+def _known_types(_size: int) -> frozenset[str]:
+    """pyxform's question types, lower-cased (computed once, not once per row)."""
+    from pyxform.question_type_dictionary import QUESTION_TYPE_DICT
+
+    return frozenset(k.lower() for k in QUESTION_TYPE_DICT)
+
+
 def _type_of(raw: str) -> tuple[str, str, bool] | None:
     """Classify a type cell: (kind, list name, or_other), or None if XLSForm does not know it."""
     from pyxform.question_type_dictionary import QUESTION_TYPE_DICT
@@ -96,8 +105,7 @@ def _type_of(raw: str) -> tuple[str, str, bool] | None:
         return "select", m.group("list_name"), bool(m.group("specify_other"))
     if RE_OSM.search(lower):
         return "question", "", False
-    known = {k.lower() for k in QUESTION_TYPE_DICT}
-    if lower in known:
+    if lower in _known_types(len(QUESTION_TYPE_DICT)):
         return "question", "", False
     return None
 
