@@ -240,6 +240,13 @@ def ensure_index(backend: SearchBackend) -> str:
 
 # --- searching -------------------------------------------------------------------------------
 
+def _year(value: int | None) -> int | None:
+    """Years outside 0..9999 mean nothing (and overflow the index's 64-bit fields)."""
+    if value is None:
+        return None
+    return min(max(value, 0), 9999)
+
+
 @dataclass
 class SearchParams:
     q: str = ""
@@ -270,8 +277,8 @@ class SearchParams:
             page=integer("page", 1) or 1,
             page_size=integer("page_size", 10) or 10,
             filters=filters,
-            year_from=integer("year_from", None),
-            year_to=integer("year_to", None),
+            year_from=_year(integer("year_from", None)),
+            year_to=_year(integer("year_to", None)),
             sort=data.get("sort") if data.get("sort") in SORTS else "relevance",
             mode=data.get("mode") if data.get("mode") in MODES else "hybrid",
         )
