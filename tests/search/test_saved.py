@@ -218,3 +218,20 @@ def test_ssehub_search_alerts_command_line(owner, make_item, indexed, capsys):
     main(["search", "alerts", "--dry-run"])
     assert "would send 1 digest(s), 1 item(s)" in capsys.readouterr().out
     assert mail.outbox == []
+
+
+def test_alerts_report_a_missing_index_and_record_nothing(owner, make_item, indexed,
+                                                          index_dir, backend):
+    import shutil
+
+    from django.core.management.base import CommandError
+
+    if backend != "tantivy":
+        pytest.skip("the index folder belongs to the tantivy backend")
+    alert_for(owner, "q=cooperatives&mode=lexical")
+    make_item({"en": "Housing cooperatives in Uruguay"})
+    indexed()
+    shutil.rmtree(index_dir / "tantivy")
+    with pytest.raises(CommandError, match="reindex"):
+        call_command("search_alerts")
+    assert mail.outbox == [] and not SentAlert.objects.exists()

@@ -60,10 +60,12 @@ def top_level_of() -> dict[str, str]:
     return out
 
 
-def _rollup(column: str, tops: dict[str, str]) -> Case:
+def _rollup(column: str, tops: dict[str, str]) -> Case | Value:
     groups: dict[str, list[str]] = {}
     for code, top in tops.items():
         groups.setdefault(top, []).append(code)
+    if not groups:  # no regions loaded: nothing rolls up
+        return Value(None, output_field=CharField())
     return Case(*[When(**{f"{column}__in": sorted(codes)}, then=Value(top))
                   for top, codes in sorted(groups.items())],
                 default=Value(None), output_field=CharField())

@@ -29,6 +29,7 @@ from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ssehub.library.models import Item
 from ssehub.library.permissions import visible_items
@@ -162,7 +163,9 @@ def digests(now=None) -> list[Digest]:
 
 def render_digest(digest: Digest, base_url: str) -> tuple[str, str]:
     base_url = base_url.rstrip("/")
-    subject = _("SSE Hub: %(n)d new results for your saved searches") % {"n": digest.count}
+    subject = ngettext("SSE Hub: %(n)d new result for your saved searches",
+                       "SSE Hub: %(n)d new results for your saved searches",
+                       digest.count) % {"n": digest.count}
     lines = [_("New in the SSE Hub library since your last digest:"), ""]
     for saved, items in digest.sections:
         if not items:

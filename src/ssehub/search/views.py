@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -126,7 +126,8 @@ def evidence_map(request: HttpRequest) -> HttpResponse:
             cells.append({
                 "count": cell.count, "background": background, "text": text,
                 "url": f"{search_url}?sdg={row.goal.number}&region={cell.region}",
-                "label": gettext("SDG %(goal)d, %(region)s: %(n)d items") % {
+                "label": ngettext("SDG %(goal)d, %(region)s: %(n)d item",
+                                  "SDG %(goal)d, %(region)s: %(n)d items", cell.count) % {
                     "goal": row.goal.number, "region": names[cell.region], "n": cell.count},
             })
         rows.append({"goal": row.goal, "cells": cells})

@@ -8,9 +8,10 @@ new items arrive; ``--dry-run`` prints what would be sent and records nothing.
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from ssehub.search import saved
+from ssehub.search.backends.base import IndexUnavailable
 
 
 class Command(BaseCommand):
@@ -25,8 +26,13 @@ class Command(BaseCommand):
                             help="language of the messages (default: %(default)s)")
 
     def handle(self, *args, **options):
-        digests = saved.send_digests(dry_run=options["dry_run"], base_url=options["base_url"],
-                                     language=options["language"])
+        try:
+            digests = saved.send_digests(dry_run=options["dry_run"],
+                                         base_url=options["base_url"],
+                                         language=options["language"])
+        except IndexUnavailable as exc:
+            # Nothing was recorded for the searches not sent: the next run picks them up.
+            raise CommandError(f"{exc} (rebuild it with “ssehub reindex”)") from exc
         for digest in digests:
             if options["dry_run"]:
                 subject, body = saved.render_digest(digest, options["base_url"])
