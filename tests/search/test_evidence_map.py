@@ -9,6 +9,15 @@ from ssehub.library.models import ItemGoal, Status
 from ssehub.search import evidence
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def places(make_item):
     items = {
@@ -78,3 +87,22 @@ def test_an_empty_library_shows_zeros(client, db):
     response = client.get(reverse("search:evidence_map"))
     assert response.status_code == 200
     assert response.context["maximum"] == 0
+
+
+def test_page_counts_are_cached_per_kind_of_viewer(client, places, make_item, contributor):
+    url = reverse("search:evidence_map")
+
+    def sdg8_world(response) -> int:
+        row = next(r for r in response.context["rows"] if r["goal"].number == 8)
+        return row["cells"][-1]["count"]
+
+    assert sdg8_world(client.get(url)) == 2
+    make_item("Another global study of decent work", sdgs="8")
+    assert sdg8_world(client.get(url)) == 2  # cached for the public
+    client.force_login(contributor)
+    assert sdg8_world(client.get(url)) == 3  # another viewer, computed now
+    from django.core.cache import cache
+
+    cache.clear()
+    client.logout()
+    assert sdg8_world(client.get(url)) == 3

@@ -87,7 +87,7 @@ def counts(user) -> tuple[dict[tuple[int, str], int], dict[str, int]]:
     """(goal, region) → distinct items, and region → distinct items with any goal."""
     links_sql, links_params = (
         effective_links_queryset().filter(item__in=visible_items(user))
-        .values_list("item_id", "goal_id").distinct().query.sql_with_params())
+        .order_by().values_list("item_id", "goal_id").distinct().query.sql_with_params())
     places_sql, places_params = _places_sql()
     # Items with no top-level place (nor a country with a region) are global: COALESCE.
     base = (f"FROM ({links_sql}) links LEFT JOIN ({places_sql}) places "
@@ -104,8 +104,33 @@ def counts(user) -> tuple[dict[tuple[int, str], int], dict[str, int]]:
     return cells, totals
 
 
-def evidence_map(user) -> EvidenceMap:
-    cells, totals = counts(user)
+CACHE_SECONDS = 300
+
+
+def cached_counts(user) -> tuple[dict[tuple[int, str], int], dict[str, int]]:
+    """:func:`counts`, kept a few minutes per kind of viewer (the two queries take about a
+    second per 100k items on SQLite: fine for an overview, not for every page view)."""
+    from django.core.cache import cache
+
+    from ssehub.search.services import visibility_for
+
+    visibility = visibility_for(user)
+    if visibility.everything:
+        who = "all"
+    elif visibility.user_id is None:
+        who = "public"
+    else:
+        who = f"user-{visibility.user_id}"
+    key = f"ssehub:evidence-map:{who}"
+    found = cache.get(key)
+    if found is None:
+        found = counts(user)
+        cache.set(key, found, CACHE_SECONDS)
+    return found
+
+
+def evidence_map(user, *, fresh: bool = False) -> EvidenceMap:
+    cells, totals = counts(user) if fresh else cached_counts(user)
     labels = {r.m49: str(r) for r in Region.objects.filter(m49__in=COLUMNS)}
     maximum = max(cells.values(), default=0)
     rows = []
