@@ -38,6 +38,7 @@ e2e: $(DEV_STAMP)
 	SSEHUB_REQUIRE_BROWSER=1 $(BIN)/python -m pytest tests/e2e $(PYTEST_ARGS)
 
 bench: $(DEV_STAMP)
+	$(BIN)/pip install -q -e ".[dev,bench]"
 	$(BIN)/python bench/run.py
 
 lint: $(DEV_STAMP)
