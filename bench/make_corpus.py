@@ -5,6 +5,12 @@ fresh draw of sentences (with its own numbers, places and people), so the near-d
 detector sees them as different works. Kinds rotate PDF (fpdf2) → HTML → DOCX (python-docx).
 
     .venv/bin/python bench/make_corpus.py [--docs 2400] [--out bench/out/corpus-N]
+    .venv/bin/python bench/make_corpus.py --docs 300 --long    # report-length variant
+
+``--long`` (the "long" variant) writes reports of realistic length instead of one to three
+pages: PDFs of 5-20 pages and DOCX of 3-10 pages (at about 500 words per page, Word's default
+layout), HTML pages of 3-10 such pages; same languages, same kinds rotation, different seed
+offset so the texts differ from the standard corpus.
 
 The corpus is cached: a ``corpus.json`` stamp records the parameters, and a second call with
 the same parameters does nothing.
@@ -24,7 +30,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 KINDS = ("pdf", "html", "docx")
 LANGS = ("en", "fr", "es")
 
@@ -316,19 +322,40 @@ class Writer:
         return f"{self.rng.choice(FIRST)} {self.rng.choice(LAST)}"
 
 
-def document(index: int, seed: int) -> dict:
+# Long variant: pages per kind (PDF pages are counted by fpdf2; DOCX and HTML at ~500 words).
+LONG_PAGES = {"pdf": (5, 20), "docx": (3, 10), "html": (3, 10)}
+WORDS_PER_PAGE = 500
+
+
+def document(index: int, seed: int, long: bool = False) -> dict:
     """The content of document ``index``: title, authors, date, abstract and sections."""
     rng = random.Random(seed * 1_000_003 + index)
     lang = LANGS[index % len(LANGS)]
+    kind = KINDS[(index // len(LANGS)) % len(KINDS)]
     writer = Writer(rng, lang)
     sections = []
-    names = rng.sample(WORDS[lang]["sections"], rng.randint(3, 6))
-    for name in names:
-        sections.append((name, [writer.paragraph() for _ in range(rng.randint(1, 3))]))
+    target_pages = 0
+    if long:
+        low, high = LONG_PAGES[kind]
+        target_pages = rng.randint(low, high)
+        # PDF: fpdf2 at 10 pt fits ~620 words on an A4 page; fill until the page count is
+        # reached (to_pdf stops adding sections there).
+        goal_words = target_pages * (700 if kind == "pdf" else WORDS_PER_PAGE)
+        words = 0
+        while words < goal_words:
+            name = rng.choice(WORDS[lang]["sections"])
+            paras = [writer.paragraph() for _ in range(rng.randint(2, 6))]
+            words += sum(len(p.split()) for p in paras)
+            sections.append((name, paras))
+    else:
+        names = rng.sample(WORDS[lang]["sections"], rng.randint(3, 6))
+        for name in names:
+            sections.append((name, [writer.paragraph() for _ in range(rng.randint(1, 3))]))
     return {
         "index": index,
         "lang": lang,
-        "kind": KINDS[(index // len(LANGS)) % len(KINDS)],
+        "kind": kind,
+        "target_pages": target_pages,
         "title": f"{writer.title()} ({rng.randint(1, 99)})",
         "authors": [writer.person() for _ in range(rng.randint(1, 3))],
         "date": datetime(rng.randint(2005, 2024), rng.randint(1, 12), rng.randint(1, 28),
@@ -366,7 +393,11 @@ def to_pdf(doc: dict) -> bytes:
     cell(pdf, 6, doc["lede"])
     pdf.set_font("Helvetica", "", 10)
     cell(pdf, 5, doc["abstract"])
+    limit = doc.get("target_pages") or 0
+    kept = []
     for name, paragraphs in doc["sections"]:
+        if limit and pdf.page_no() >= limit and pdf.get_y() > 200:
+            break
         pdf.ln(3)
         pdf.set_font("Helvetica", "B", 12)
         cell(pdf, 7, name)
@@ -374,6 +405,9 @@ def to_pdf(doc: dict) -> bytes:
         for para in paragraphs:
             cell(pdf, 5, para)
             pdf.ln(2)
+        kept.append((name, paragraphs))
+    doc["sections"] = kept
+    doc["pages"] = pdf.page_no()
     return bytes(pdf.output())
 
 
@@ -449,11 +483,12 @@ def file_name(doc: dict) -> str:
 
 
 def make_corpus(docs: int = 2400, out: Path | None = None, seed: int = 20240917,
-                quiet: bool = False) -> dict:
+                quiet: bool = False, long: bool = False) -> dict:
     """Write the corpus (if not already there) and return its description."""
-    out = Path(out) if out else OUT / f"corpus-{docs}"
+    out = Path(out) if out else OUT / (f"corpus-long-{docs}" if long else f"corpus-{docs}")
     stamp = out / "corpus.json"
-    wanted = {"docs": docs, "seed": seed, "version": GENERATOR_VERSION}
+    wanted = {"docs": docs, "seed": seed, "version": GENERATOR_VERSION,
+              "variant": "long" if long else "standard"}
     if stamp.exists():
         info = json.loads(stamp.read_text())
         if all(info.get(k) == v for k, v in wanted.items()):
@@ -467,17 +502,21 @@ def make_corpus(docs: int = 2400, out: Path | None = None, seed: int = 20240917,
     counts: dict[str, int] = {}
     total_bytes = 0
     words = 0
+    pages: dict[str, list[float]] = {}
     for index in range(docs):
-        doc = document(index, seed)
+        doc = document(index, seed + (7919 if long else 0), long)
         data = RENDER[doc["kind"]](doc)
+        doc_words = len(doc["abstract"].split()) + sum(
+            len(p.split()) for _n, paras in doc["sections"] for p in paras)
+        pages.setdefault(doc["kind"], []).append(
+            doc.get("pages") or round(doc_words / WORDS_PER_PAGE, 1))
         path = files_dir / file_name(doc)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
         counts[doc["kind"]] = counts.get(doc["kind"], 0) + 1
         counts[doc["lang"]] = counts.get(doc["lang"], 0) + 1
         total_bytes += len(data)
-        words += len(doc["abstract"].split()) + sum(
-            len(p.split()) for _n, paras in doc["sections"] for p in paras)
+        words += doc_words
         if not quiet and (index + 1) % 500 == 0:
             print(f"  corpus: {index + 1}/{docs} documents", file=sys.stderr)
     info = {
@@ -486,6 +525,8 @@ def make_corpus(docs: int = 2400, out: Path | None = None, seed: int = 20240917,
         "counts": counts,
         "bytes": total_bytes,
         "mean_words": round(words / max(docs, 1)),
+        "pages": {k: {"min": min(v), "mean": round(sum(v) / len(v), 1), "max": max(v)}
+                  for k, v in sorted(pages.items())},
         "seconds": round(time.perf_counter() - start, 1),
     }
     stamp.write_text(json.dumps(info, indent=2))
@@ -497,8 +538,9 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=2400)
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--seed", type=int, default=20240917)
+    parser.add_argument("--long", action="store_true", help="report-length documents")
     args = parser.parse_args()
-    info = make_corpus(args.docs, args.out, args.seed)
+    info = make_corpus(args.docs, args.out, args.seed, long=args.long)
     print(json.dumps(info, indent=2))
 
 

