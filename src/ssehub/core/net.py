@@ -8,10 +8,11 @@ every redirect is checked again.
 
 from __future__ import annotations
 
+import email.utils
 import ipaddress
 import socket
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 import urllib3
@@ -109,8 +110,64 @@ def _chunks(response, size: int = 64 * 1024):
         yield from response.stream(size)
 
 
-def fetch(url: str, *, max_bytes: int | None = None, timeout: float | None = None) -> Fetched:
-    """GET a URL with the SSRF guard, a timeout and a size cap; follow checked redirects."""
+RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+
+
+class HTTPStatusError(FetchError):
+    """The server answered with an error status (``retry_after``: seconds it asked to wait)."""
+
+    def __init__(self, url: str, status: int, retry_after: float | None = None):
+        self.status = status
+        self.retry_after = retry_after
+        super().__init__(f"HTTP {status} from {url}")
+
+    @property
+    def transient(self) -> bool:
+        return self.status in RETRY_STATUSES
+
+
+class TransportError(FetchError):
+    """Timeout or broken connection: worth another try."""
+
+
+@dataclass
+class Response:
+    url: str
+    status: int
+    content: bytes
+    headers: dict[str, str] = field(default_factory=dict)  # lower-case names
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "")
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header (seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def request(url: str, *, headers: dict[str, str] | None = None, max_bytes: int | None = None,
+            timeout: float | None = None) -> Response:
+    """One guarded GET: every hop (each redirect too) resolved, checked and connected to the
+    checked address; a timeout per wait and a deadline for the whole download; a size cap.
+    Returns 2xx and 304 answers; raises :class:`HTTPStatusError` for 4xx/5xx and
+    :class:`TransportError` for timeouts and broken connections (both are FetchErrors)."""
     max_bytes = max_bytes or settings.SSEHUB_MAX_FILE_BYTES
     timeout = timeout or settings.SSEHUB_FETCH_TIMEOUT
     # The timeout bounds each wait for the server; a server that sends a byte now and then
@@ -120,9 +177,7 @@ def fetch(url: str, *, max_bytes: int | None = None, timeout: float | None = Non
     for _hop in range(MAX_REDIRECTS + 1):
         scheme, host, port, address = resolve_checked(url)
         parts = urlsplit(url)
-        path = parts.path or "/"
-        if parts.query:
-            path += "?" + parts.query
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         host_header = host if port in (80, 443) else f"{host}:{port}"
         if ":" in host and not host.startswith("["):
             host_header = f"[{host}]" if port in (80, 443) else f"[{host}]:{port}"
@@ -135,20 +190,23 @@ def fetch(url: str, *, max_bytes: int | None = None, timeout: float | None = Non
             pool = urllib3.HTTPConnectionPool(address, port, **kwargs)
         try:
             response = pool.urlopen(
-                "GET", path, headers={"Host": host_header, "User-Agent": USER_AGENT},
+                "GET", path,
+                headers={"Host": host_header, "User-Agent": USER_AGENT, **(headers or {})},
                 redirect=False, preload_content=False,
             )
+            got = {k.lower(): v for k, v in response.headers.items()}
             if response.status in (301, 302, 303, 307, 308):
-                location = response.headers.get("Location")
                 response.release_conn()
-                if not location:
+                if not got.get("location"):
                     raise FetchError(f"redirect without a Location from {url}")
-                url = urljoin(url, location)
+                url = urljoin(url, got["location"])
                 continue
             if response.status >= 400:
-                raise FetchError(f"HTTP {response.status} from {url}")
-            declared = response.headers.get("Content-Length")
-            if declared and declared.isdigit() and int(declared) > max_bytes:
+                response.release_conn()
+                raise HTTPStatusError(url, response.status,
+                                      parse_retry_after(got.get("retry-after")))
+            declared = got.get("content-length", "")
+            if declared.isdigit() and int(declared) > max_bytes:
                 raise FetchError(f"{url} is {int(declared)} bytes, over the limit of {max_bytes}")
             chunks, received = [], 0
             for chunk in _chunks(response):
@@ -156,13 +214,19 @@ def fetch(url: str, *, max_bytes: int | None = None, timeout: float | None = Non
                 if received > max_bytes:
                     raise FetchError(f"{url} is over the size limit of {max_bytes} bytes")
                 if time.monotonic() > deadline:
-                    raise FetchError(f"{url} took longer than {total:g} s to download")
+                    raise TransportError(f"{url} took longer than {total:g} s to download")
                 chunks.append(chunk)
-            return Fetched(url, b"".join(chunks), response.headers.get("Content-Type", ""))
+            return Response(url, response.status, b"".join(chunks), got)
         except (TimeoutError, urllib3.exceptions.TimeoutError) as exc:
-            raise FetchError(f"timed out after {timeout:g} s fetching {url}") from exc
+            raise TransportError(f"timed out after {timeout:g} s fetching {url}") from exc
         except urllib3.exceptions.HTTPError as exc:
-            raise FetchError(f"could not fetch {url}: {exc}") from exc
+            raise TransportError(f"could not fetch {url}: {exc}") from exc
         finally:
             pool.close()
     raise FetchError(f"more than {MAX_REDIRECTS} redirects from {url}")
+
+
+def fetch(url: str, *, max_bytes: int | None = None, timeout: float | None = None) -> Fetched:
+    """GET a URL with the SSRF guard, a timeout and a size cap; the bytes or a FetchError."""
+    response = request(url, max_bytes=max_bytes, timeout=timeout)
+    return Fetched(response.url, response.content, response.content_type)
