@@ -80,7 +80,10 @@ def _metadata_from(extracted: Extracted, given: dict[str, Any], filename: str) -
     title = given.get("title") or extracted.title or PurePath(filename).stem.replace("_", " ")
     text_language = extracted.language or language.detect(extracted.text)
     if isinstance(title, str):
-        title = {_title_language(title, text_language): title}
+        # A title found in the document is in the document's language (one detection per
+        # document, not one per field); a title the user gave is checked on its own.
+        from_document = not given.get("title") and text_language
+        title = {text_language if from_document else _title_language(title, text_language): title}
     elif isinstance(title, dict):
         title = _resolve_undetermined(title, text_language)
     if isinstance(title, dict) and extracted.title:
@@ -94,7 +97,8 @@ def _metadata_from(extracted: Extracted, given: dict[str, Any], filename: str) -
     abstract = given.get("abstract") or extracted.abstract
     if isinstance(abstract, str) and abstract:
         # A short abstract is too little for langdetect: it takes the text's language.
-        abstract_language = language.detect(abstract) if len(abstract.split()) >= 20 else ""
+        abstract_language = (language.detect(abstract)
+                             if given.get("abstract") and len(abstract.split()) >= 20 else "")
         abstract = {abstract_language or text_language or "und": abstract}
     meta = dict(given)
     meta["title"] = title
