@@ -22,6 +22,7 @@ HUB_COMMANDS = {
     "reindex": "rebuild the search index (--check: report missing or stale items)",
     "harvest": "harvest other platforms: add a source, run (incremental), status, list",
     "survey": "surveys: import an XLSForm as a new form version (--name NAME), list",
+    "sdg": "SDG mapping: classify a text, evaluate or train the model, export-labels",
     "apitoken": "print (or --reset, --revoke) a user's REST API token",
 }
 

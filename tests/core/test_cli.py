@@ -15,7 +15,8 @@ from django.core.management import call_command
 from ssehub.library.models import Item
 
 SSEHUB = [sys.executable, "-m", "ssehub.cli"]
-COMMANDS = ["run", "demo", "ingest", "export", "backup", "restore", "createadmin", "role", "search", "reindex"]
+COMMANDS = ["run", "demo", "ingest", "export", "backup", "restore", "createadmin", "role",
+            "search", "reindex", "harvest", "survey", "apitoken", "sdg"]
 
 
 def _text(path: Path, body: str) -> Path:
