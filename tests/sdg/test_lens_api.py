@@ -99,3 +99,17 @@ def test_lens_page_shows_wheel_evidence_and_targets(client):
 def test_lens_page_explains_empty_input(client):
     page = client.post("/sdg/lens/", {"text": "   "}).content.decode()
     assert "Paste a text or choose a file." in page
+
+
+@pytest.mark.django_db
+def test_goal_names_and_mapper_notes_follow_the_language():
+    from django.utils import translation
+
+    from ssehub.sdg.mapper import classify
+    from ssehub.sdg.models import Goal
+
+    with translation.override("fr"):
+        assert str(Goal.objects.get(number=8)) == "ODD 8 : Travail décent et croissance économique"
+        assert classify("zzz qqq www xxx yyy").notes[-1].startswith("aucun ODD trouvé")
+    with translation.override("es"):
+        assert str(Goal.objects.get(number=8)).startswith("ODS 8: ")

@@ -20,6 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+from django.utils.translation import gettext
 
 from ssehub.sdg import keywords
 from ssehub.sdg.framework import LANGS, _rows
@@ -252,8 +253,9 @@ def classify(text: str, *, lang: str | None = None, reader_language: str = "en",
     vectors = None
     run_model = language in MODEL_LANGUAGES or language == ""
     if not run_model:
-        notes.append(f"language {language!r} is not known to the statistical model: "
-                     "keyword evidence only, with capped scores")
+        notes.append(gettext("language \"%(language)s\" is not known to the statistical model: "
+                             "keyword evidence only, with capped scores")
+                     % {"language": language})
     from ssehub.sdg.model import aggregate, load_model
 
     model = load_model()
@@ -299,5 +301,5 @@ def classify(text: str, *, lang: str | None = None, reader_language: str = "en",
         ))
     results.sort(key=lambda g: -g.score)
     if not results:
-        notes.append("no SDG found: the text does not appear to address the goals")
+        notes.append(gettext("no SDG found: the text does not appear to address the goals"))
     return MapResult(results, language, len(spans), notes)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ssehub.core.i18n import pick
@@ -21,7 +22,8 @@ class Goal(models.Model):
         verbose_name_plural = _("SDGs")
 
     def __str__(self) -> str:
-        return f"SDG {self.number}: {pick(self.short)}"
+        return gettext("SDG %(number)s: %(title)s") % {
+            "number": self.number, "title": pick(self.short)}
 
     def get_absolute_url(self) -> str:
         return reverse("portal:item_list") + f"?sdg={self.number}"
