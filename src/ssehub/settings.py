@@ -170,6 +170,9 @@ SSEHUB_FETCH_TIMEOUT = float(os.environ.get("SSEHUB_FETCH_TIMEOUT", "20"))
 # Hosts or networks that may be fetched although they resolve to loopback/private addresses
 # (e.g. "127.0.0.1,10.0.0.0/8,intranet.example.org"). Empty by default: nothing internal.
 SSEHUB_URL_ALLOWLIST = _env_list("SSEHUB_URL_ALLOWLIST")
+# Extraction worker processes for a batch of files (`ssehub ingest --jobs`); 0 = one per core,
+# at most 4. Batches of fewer than 16 inputs are ingested in one process.
+SSEHUB_INGEST_JOBS = int(os.environ.get("SSEHUB_INGEST_JOBS", "0"))
 # Jaccard similarity above which two texts are one work (same report as PDF and HTML).
 SSEHUB_NEAR_DUPLICATE_THRESHOLD = float(os.environ.get("SSEHUB_NEAR_DUPLICATE_THRESHOLD", "0.8"))
 # `ssehub run` runs periodic jobs (due harvests) in a background thread every N seconds.

@@ -29,7 +29,7 @@ django.setup()
 settings.SSEHUB_INGEST_HOOKS = ["tests.library.slow_hook.pause"]
 from ssehub.library.ingest.inputs import expand
 from ssehub.library.ingest.pipeline import ingest
-for result in ingest(expand([sys.argv[1]])):
+for result in ingest(expand([sys.argv[1]]), jobs=int(sys.argv[2])):
     print(result.to_json(), flush=True)
 """
 
@@ -60,7 +60,26 @@ def count(db: Path, table: str, *, while_running: bool = False) -> int:
         raise
 
 
-def test_kill_9_in_the_middle_of_a_batch_then_rerun_gives_one_item_per_file(tmp_path):
+def processes_with(data_dir: str) -> list[int]:
+    """Live processes whose environment has SSEHUB_DATA_DIR=``data_dir`` (Linux /proc)."""
+    wanted = f"SSEHUB_DATA_DIR={data_dir}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if wanted in environ.split(b"\0") and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+# jobs=2: extraction in worker processes (killed with their parent's batch), writes here.
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_kill_9_in_the_middle_of_a_batch_then_rerun_gives_one_item_per_file(tmp_path, jobs):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "SSEHUB_"))}
     db = tmp_path / "hub.sqlite3"
     env.update(
@@ -75,7 +94,7 @@ def test_kill_9_in_the_middle_of_a_batch_then_rerun_gives_one_item_per_file(tmp_
     subprocess.run(migrate, env=env, check=True, timeout=60, cwd=ROOT)
     folder = tmp_path / "batch"
     make_folder(folder)
-    command = [sys.executable, "-c", SCRIPT, str(folder)]
+    command = [sys.executable, "-c", SCRIPT, str(folder), str(jobs)]
 
     # First run: killed with SIGKILL once some items are in (no chance to clean up).
     first = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE,
@@ -89,6 +108,12 @@ def test_kill_9_in_the_middle_of_a_batch_then_rerun_gives_one_item_per_file(tmp_
     assert first.returncode == -signal.SIGKILL, "the batch finished before it could be killed"
     killed_at = count(db, "library_item")
     assert 8 <= killed_at < N_FILES
+    # The extraction workers of the killed batch leave too (they would otherwise wait for
+    # work forever).
+    deadline = time.monotonic() + 10
+    while processes_with(env["SSEHUB_DATA_DIR"]) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert processes_with(env["SSEHUB_DATA_DIR"]) == []
 
     # Second run: completes; what the first run committed is found unchanged.
     second = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True,

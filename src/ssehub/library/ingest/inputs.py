@@ -13,6 +13,7 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,9 @@ class Input:
     # the item it made by (source name, record) even when it has no file, DOI or URL.
     record: str = ""
     error: str = ""
+    # A local file's path, so that a batch can recognise a file it already has from its
+    # bytes before sending it to an extraction worker.
+    path: Path | None = None
 
     def read(self) -> bytes | None:
         """The bytes of the input, or None for a metadata-only manifest row."""
@@ -70,13 +74,15 @@ def read_url(url: str) -> bytes:
 
 
 def from_path(path: Path, label: str, metadata: dict | None = None) -> Input:
-    return Input(label=label, filename=path.name, reader=lambda: read_path(path),
-                 metadata=metadata or {})
+    # Readers are partials of module functions, not lambdas: an Input can be pickled and
+    # read in an extraction worker process.
+    return Input(label=label, filename=path.name, reader=partial(read_path, path),
+                 metadata=metadata or {}, path=path)
 
 
 def from_url(url: str, metadata: dict | None = None, label: str | None = None) -> Input:
     name = url.rstrip("/").rsplit("/", 1)[-1].split("?")[0] or "download"
-    return Input(label=label or url, filename=name, reader=lambda: read_url(url),
+    return Input(label=label or url, filename=name, reader=partial(read_url, url),
                  metadata=metadata or {}, source_url=url)
 
 
@@ -84,7 +90,12 @@ def from_bytes(data: bytes, filename: str, metadata: dict | None = None) -> Inpu
     """An input already in memory (a web upload)."""
     if len(data) > settings.SSEHUB_MAX_FILE_BYTES:
         return Input(label=filename, filename=filename, error=_limit_message(len(data)))
-    return Input(label=filename, filename=filename, reader=lambda: data, metadata=metadata or {})
+    return Input(label=filename, filename=filename, reader=partial(_given, data),
+                 metadata=metadata or {})
+
+
+def _given(data: bytes) -> bytes:
+    return data
 
 
 def is_url(value: str) -> bool:

@@ -8,6 +8,7 @@ re-run finds what was done by content hash and carries on.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator
@@ -206,72 +207,123 @@ def _update_if_needed(item: Item, given: dict[str, Any], options: Options, label
     return Result(label, UPDATED if changed else UNCHANGED, item.pk)
 
 
+@dataclass
+class Prepared:
+    """What the database-free half of the pipeline found in one input's bytes.
+
+    It is picklable, so that the extraction half can run in worker processes
+    (:mod:`ssehub.library.ingest.parallel`) while this process writes to the database.
+    """
+
+    data: bytes
+    digest: str
+    mime_type: str
+    text: str
+    meta: dict[str, Any]
+    notes: list[str]
+    sig: Any
+    bands: list[tuple[int, int]]
+
+
+def read_checked(source: Input) -> bytes | None:
+    """The input's bytes within the size limit, or None for a metadata-only row."""
+    data = source.read()
+    if data is not None and len(data) > settings.SSEHUB_MAX_FILE_BYTES:
+        raise IngestError(f"file is {len(data):,} bytes, over the size limit of "
+                          f"{settings.SSEHUB_MAX_FILE_BYTES:,}")
+    return data
+
+
+def analyse(source: Input, data: bytes, digest: str, given: dict[str, Any]) -> Prepared:
+    """Detect, extract, merge metadata, detect languages, fingerprint: no database access."""
+    detected = detect(data, source.filename)
+    extracted = extract(detected.kind, data)
+    notes = [n for n in (detected.note, *extracted.notes) if n]
+    meta = _metadata_from(extracted, given, source.filename)
+    sig = dedup.signature(extracted.text)
+    bands = dedup.bands(sig) if sig is not None else []
+    return Prepared(data, digest, detected.mime_type, extracted.text, meta, notes, sig, bands)
+
+
+def failure(label: str, exc: BaseException, digest: str = "") -> Result:
+    """The failed Result for an exception raised while ingesting ``label``."""
+    if isinstance(exc, IngestError):
+        return Result(label, FAILED, reason=str(exc))
+    if isinstance(exc, MetadataError):
+        return Result(label, FAILED, reason=f"invalid metadata: {exc}")
+    if isinstance(exc, PermissionDenied):
+        return Result(label, FAILED, reason=f"permission denied: {exc}")
+    if isinstance(exc, MemoryError):
+        return Result(label, FAILED, reason="the file needs more memory than is available")
+    if isinstance(exc, IntegrityError):
+        # Another process stored the same file between our check and our commit.
+        twin = ItemFile.objects.filter(sha256=digest).first() if digest else None
+        if twin is None:
+            raise exc
+        return Result(label, UNCHANGED, twin.item_id, notes=["ingested concurrently"])
+    # A library choking on a hostile file, a failing hook, a database error: the
+    # transaction has rolled back, so report this input and let the batch go on.
+    logger.error("unexpected error ingesting %s", label, exc_info=exc)
+    return Result(label, FAILED, reason=f"unexpected error ({type(exc).__name__}): {exc}")
+
+
+def existing_file(digest: str) -> ItemFile | None:
+    return ItemFile.objects.filter(sha256=digest).select_related("item").first()
+
+
 def ingest_one(source: Input, options: Options) -> Result:
     """Ingest one input; never raises for bad input, returns a failed Result instead."""
     label = source.label
     given = {**options.defaults, **source.metadata}
     digest = ""
     try:
-        data = source.read()
+        data = read_checked(source)
         if data is None:
             return _ingest_metadata_only(label, given, options, source.record)
-        if len(data) > settings.SSEHUB_MAX_FILE_BYTES:
-            raise IngestError(f"file is {len(data):,} bytes, over the size limit of "
-                              f"{settings.SSEHUB_MAX_FILE_BYTES:,}")
         digest = storage.sha256_bytes(data)
-        existing = ItemFile.objects.filter(sha256=digest).select_related("item").first()
+        existing = existing_file(digest)
         if existing is not None:
             return _update_if_needed(existing.item, source.metadata, options, label)
-        detected = detect(data, source.filename)
-        extracted = extract(detected.kind, data)
-        notes = [n for n in (detected.note, *extracted.notes) if n]
-        meta_dict = _metadata_from(extracted, given, source.filename)
-        meta = from_dict(meta_dict)
-        sig = dedup.signature(extracted.text)
-        bands = dedup.bands(sig) if sig is not None else []
-        with transaction.atomic():
-            twin, score = _near_duplicate(sig, bands)
-            if twin is not None:
-                _add_file(twin, data, digest, detected.mime_type, source.filename,
-                          extracted.text, sig, bands)
-                run_hooks(twin)
-                # The blob is written last: a failure above leaves no file behind, and a
-                # crash between this and the commit leaves only an unreferenced blob that
-                # the re-run reuses.
-                storage.store(data, digest)
-                notes.append(f"same work as item {twin.pk} (similarity {score:.2f}): "
-                             "added as another file of it")
-                return Result(label, DUPLICATE, twin.pk, notes=notes, duplicate_of=twin.pk)
-            item = create_item(
-                meta, actor=options.actor, status=options.status,
-                provenance=options.provenance, source_name=options.source_name,
-                source_url=source.source_url, source_record=source.record,
-                full_text=extracted.text,
-            )
-            _add_file(item, data, digest, detected.mime_type, source.filename,
-                      extracted.text, sig, bands)
-            run_hooks(item)
-            storage.store(data, digest)
-        return Result(label, CREATED, item.pk, notes=notes)
-    except IngestError as exc:
-        return Result(label, FAILED, reason=str(exc))
-    except MetadataError as exc:
-        return Result(label, FAILED, reason=f"invalid metadata: {exc}")
-    except PermissionDenied as exc:
-        return Result(label, FAILED, reason=f"permission denied: {exc}")
-    except MemoryError:
-        return Result(label, FAILED, reason="the file needs more memory than is available")
-    except IntegrityError:
-        # Another process stored the same file between our check and our commit.
-        twin = ItemFile.objects.filter(sha256=digest).first() if digest else None
-        if twin is None:
-            raise
-        return Result(label, UNCHANGED, twin.item_id, notes=["ingested concurrently"])
+        return store_prepared(source, analyse(source, data, digest, given), options)
     except Exception as exc:
-        # A library choking on a hostile file, a failing hook, a database error: the
-        # transaction has rolled back, so report this input and let the batch go on.
-        logger.exception("unexpected error ingesting %s", label)
-        return Result(label, FAILED, reason=f"unexpected error ({type(exc).__name__}): {exc}")
+        return failure(label, exc, digest)
+
+
+def store_prepared(source: Input, prepared: Prepared, options: Options) -> Result:
+    """The database half: validate the metadata, then item, file, fingerprint and hooks in one
+    transaction (or another file of a near-duplicate twin). Raises on bad input."""
+    label = source.label
+    existing = existing_file(prepared.digest)
+    if existing is not None:
+        # The same bytes came earlier in this batch (analysed in parallel with this one).
+        return _update_if_needed(existing.item, source.metadata, options, label)
+    meta = from_dict(prepared.meta)
+    notes = list(prepared.notes)
+    data, digest, sig, bands = prepared.data, prepared.digest, prepared.sig, prepared.bands
+    with transaction.atomic():
+        twin, score = _near_duplicate(sig, bands)
+        if twin is not None:
+            _add_file(twin, data, digest, prepared.mime_type, source.filename,
+                      prepared.text, sig, bands)
+            run_hooks(twin)
+            # The blob is written last: a failure above leaves no file behind, and a
+            # crash between this and the commit leaves only an unreferenced blob that
+            # the re-run reuses.
+            storage.store(data, digest)
+            notes.append(f"same work as item {twin.pk} (similarity {score:.2f}): "
+                         "added as another file of it")
+            return Result(label, DUPLICATE, twin.pk, notes=notes, duplicate_of=twin.pk)
+        item = create_item(
+            meta, actor=options.actor, status=options.status,
+            provenance=options.provenance, source_name=options.source_name,
+            source_url=source.source_url, source_record=source.record,
+            full_text=prepared.text,
+        )
+        _add_file(item, data, digest, prepared.mime_type, source.filename,
+                  prepared.text, sig, bands)
+        run_hooks(item)
+        storage.store(data, digest)
+    return Result(label, CREATED, item.pk, notes=notes)
 
 
 def _ingest_metadata_only(
@@ -299,17 +351,31 @@ def ingest(
     sources: Iterable[Input],
     options: Options | None = None,
     on_result: Callable[[Result], None] | None = None,
+    jobs: int = 1,
 ) -> Iterator[Result]:
-    """Ingest inputs one by one; a failure is reported and the batch goes on.
+    """Ingest inputs in order; a failure is reported and the batch goes on.
 
-    Search index updates are applied every ``INDEX_EVERY`` inputs rather than after each.
+    With ``jobs`` > 1 and a batch of at least ``parallel.MIN_BATCH`` inputs, extraction runs
+    in that many worker processes while this one writes to the database (same results, same
+    one transaction per item). Search index updates are applied every ``INDEX_EVERY`` inputs
+    rather than after each.
     """
     from ssehub.library.hooks import batch
+    from ssehub.library.ingest import parallel
 
     options = options or Options()
+    sources = iter(sources)
+    if jobs > 1:
+        head = list(itertools.islice(sources, parallel.MIN_BATCH))
+        stream = itertools.chain(head, sources)
+        if len(head) >= parallel.MIN_BATCH:
+            results = parallel.ingest_parallel(stream, options, jobs)
+        else:
+            results = (ingest_one(source, options) for source in stream)
+    else:
+        results = (ingest_one(source, options) for source in sources)
     with batch() as flush:
-        for count, source in enumerate(sources, start=1):
-            result = ingest_one(source, options)
+        for count, result in enumerate(results, start=1):
             if on_result:
                 on_result(result)
             yield result

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ssehub.core.progress import progress
 from ssehub.library.ingest.inputs import expand
+from ssehub.library.ingest.parallel import default_jobs
 from ssehub.library.ingest.pipeline import FAILED, Options, ingest
 from ssehub.library.models import Status
 
@@ -32,6 +33,10 @@ class Command(BaseCommand):
         parser.add_argument("--type", dest="item_type", help="item type of new items, e.g. report")
         parser.add_argument("--as-user", help="act as this user (their permissions apply)")
         parser.add_argument("--source", default="", help="provenance: name of the source")
+        parser.add_argument(
+            "--jobs", type=int, default=None, metavar="N",
+            help="extraction worker processes (default: SSEHUB_INGEST_JOBS, else one per "
+                 "core, at most 4; 1 = all in this process)")
 
     def handle(self, *args, **options):
         actor = None
@@ -47,11 +52,14 @@ class Command(BaseCommand):
             defaults["type"] = options["item_type"]
         opts = Options(actor=actor, status=options["status"], provenance="cli",
                        source_name=options["source"], defaults=defaults)
+        jobs = options["jobs"] if options["jobs"] is not None else default_jobs()
+        if jobs < 1:
+            raise CommandError("--jobs must be 1 or more")
         counts: Counter[str] = Counter()
         failures = []
         inputs = list(expand(options["targets"]))
         with progress("Ingesting", total=len(inputs), enabled=not options["json"]) as advance:
-            for result in ingest(inputs, opts):
+            for result in ingest(inputs, opts, jobs=jobs):
                 counts[result.status] += 1
                 if options["json"]:
                     self.stdout.write(result.to_json())
