@@ -106,6 +106,12 @@ def run_bare(folder: Path) -> dict:
     }
 
 
+def _cpu_seconds() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 class Steps:
     """Inclusive and exclusive (self) time of wrapped functions, nesting-aware."""
 
@@ -214,7 +220,7 @@ def install_steps() -> Steps:
 
 
 def run_pipeline(folder: Path, with_steps: bool, limit: int | None = None,
-                 batch: int = 0) -> dict:
+                 batch: int = 0, jobs: int = 1) -> dict:
     from django.db import connection, transaction
 
     from ssehub.library.ingest.inputs import expand
@@ -225,6 +231,7 @@ def run_pipeline(folder: Path, with_steps: bool, limit: int | None = None,
     steps = install_steps() if with_steps else None
     statuses: Counter[str] = Counter()
     failures: list[str] = []
+    cpu0 = _cpu_seconds()
     t0 = time.perf_counter()
     inputs = expand([str(folder)])
     if limit:
@@ -239,7 +246,7 @@ def run_pipeline(folder: Path, with_steps: bool, limit: int | None = None,
                     for result in ingest(chunk):
                         statuses[result.status] += 1
             return
-        for result in ingest(inputs):
+        for result in ingest(inputs, jobs=jobs):
             statuses[result.status] += 1
             if result.status == "failed" and len(failures) < 5:
                 failures.append(f"{result.input}: {result.reason}")
@@ -254,7 +261,9 @@ def run_pipeline(folder: Path, with_steps: bool, limit: int | None = None,
 
     out = {
         "mode": "pipeline", "docs": sum(statuses.values()), "seconds": seconds,
-        "statuses": dict(statuses), "failures": failures, "batch": batch,
+        "statuses": dict(statuses), "failures": failures, "batch": batch, "jobs": jobs,
+        # CPU of this process and of its finished extraction workers.
+        "cpu_seconds": _cpu_seconds() - cpu0,
         "settings": {name: getattr(settings, name, None) for name in (
             "SSEHUB_SDG_AUTOMAP", "SSEHUB_SEARCH_SEMANTIC", "SSEHUB_SEARCH_INLINE",
             "SSEHUB_SEARCH_BACKEND", "SSEHUB_INGEST_HOOKS")},
@@ -344,12 +353,14 @@ def main() -> None:
     parser.add_argument("--steps", action="store_true")
     parser.add_argument("--limit", type=int, default=0)
     parser.add_argument("--batch", type=int, default=0)
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="extraction worker processes (1: everything in this process)")
     args = parser.parse_args()
     _setup()
     if args.mode == "bare":
         out = run_bare(args.corpus)
     elif args.mode == "pipeline":
-        out = run_pipeline(args.corpus, args.steps, args.limit or None, args.batch)
+        out = run_pipeline(args.corpus, args.steps, args.limit or None, args.batch, args.jobs)
     else:
         out = run_profile(args.corpus, args.limit or None)
     json.dump(out, sys.stdout)
