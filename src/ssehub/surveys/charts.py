@@ -33,10 +33,10 @@ def bars(title: str, items: list[tuple[str, int, float]]) -> SafeString:
         rows.append(format_html(
             '<g><title>{}: {} ({})</title>'
             '<text x="{}" y="{}" text-anchor="end" class="sv-chart-label">{}</text>'
-            '<rect x="{}" y="{}" width="{:.1f}" height="{}" class="sv-bar"></rect>'
-            '<text x="{:.1f}" y="{}" class="sv-chart-value">{} ({})</text></g>',
-            label, count, _pct(percent), LABEL - 6, y + BAR * 0.7, short, LABEL, y, width, BAR,
-            LABEL + width + 4, y + BAR * 0.7, count, _pct(percent)))
+            '<rect x="{}" y="{}" width="{}" height="{}" class="sv-bar"></rect>'
+            '<text x="{}" y="{}" class="sv-chart-value">{} ({})</text></g>',
+            label, count, _pct(percent), LABEL - 6, _f(y + BAR * 0.7), short, LABEL, y, _f(width),
+            BAR, _f(LABEL + width + 4), _f(y + BAR * 0.7), count, _pct(percent)))
     return format_html(
         '<svg class="sv-chart" role="img" viewBox="0 0 {} {}" width="100%" '
         'xmlns="http://www.w3.org/2000/svg"><title>{}</title>{}</svg>',
@@ -53,11 +53,11 @@ def histogram(title: str, bins: list[tuple[float, float, int]]) -> SafeString:
         h = (height - bottom - 10) * count / top
         x = left + i * width
         rows.append(format_html(
-            '<g><title>{} – {}: {}</title><rect x="{:.1f}" y="{:.1f}" width="{:.1f}" '
-            'height="{:.1f}" class="sv-bar"></rect>'
-            '<text x="{:.1f}" y="{}" text-anchor="middle" class="sv-chart-label">{}</text></g>',
-            _num(low), _num(high), count, x + 1, height - bottom - h, width - 2, h,
-            x + width / 2, height - bottom + 14, _num(low)))
+            '<g><title>{} – {}: {}</title><rect x="{}" y="{}" width="{}" '
+            'height="{}" class="sv-bar"></rect>'
+            '<text x="{}" y="{}" text-anchor="middle" class="sv-chart-label">{}</text></g>',
+            _num(low), _num(high), count, _f(x + 1), _f(height - bottom - h), _f(width - 2),
+            _f(h), _f(x + width / 2), height - bottom + 14, _num(low)))
     axis = format_html('<text x="{}" y="{}" class="sv-chart-label">{}</text>', 4, 14, top)
     return format_html(
         '<svg class="sv-chart" role="img" viewBox="0 0 {} {}" width="100%" '
@@ -68,26 +68,30 @@ def histogram(title: str, bins: list[tuple[float, float, int]]) -> SafeString:
 def scatter_map(title: str, points: list[tuple[float, float]]) -> SafeString:
     """Points on an equirectangular frame (longitude -> x, latitude -> y), with graticules."""
     height = WIDTH / 2
-    lines = format_html_join("", '<line x1="{:.1f}" y1="0" x2="{:.1f}" y2="{:.1f}" '
+    lines = format_html_join("", '<line x1="{}" y1="0" x2="{}" y2="{}" '
                              'class="sv-grid"></line>',
-                             ((WIDTH * (lon + 180) / 360,) * 2 + (height,)
+                             ((_f(WIDTH * (lon + 180) / 360),) * 2 + (_f(height),)
                               for lon in range(-180, 181, 60)))
-    lines += format_html_join("", '<line x1="0" y1="{:.1f}" x2="{}" y2="{:.1f}" '
+    lines += format_html_join("", '<line x1="0" y1="{}" x2="{}" y2="{}" '
                               'class="sv-grid"></line>',
-                              ((height * (90 - lat) / 180, WIDTH, height * (90 - lat) / 180)
-                               for lat in range(-60, 61, 30)))
-    dots = format_html_join("", '<circle cx="{:.1f}" cy="{:.1f}" r="3" class="sv-dot">'
+                              ((_f(height * (90 - lat) / 180), WIDTH,
+                                _f(height * (90 - lat) / 180)) for lat in range(-60, 61, 30)))
+    dots = format_html_join("", '<circle cx="{}" cy="{}" r="3" class="sv-dot">'
                             "</circle>",
-                            ((WIDTH * (lon + 180) / 360, height * (90 - lat) / 180)
+                            ((_f(WIDTH * (lon + 180) / 360), _f(height * (90 - lat) / 180))
                              for lat, lon in points))
     return format_html(
-        '<svg class="sv-chart sv-map" role="img" viewBox="0 0 {} {:.0f}" width="100%" '
+        '<svg class="sv-chart sv-map" role="img" viewBox="0 0 {} {}" width="100%" '
         'xmlns="http://www.w3.org/2000/svg"><title>{}</title>'
-        '<rect x="0" y="0" width="{}" height="{:.0f}" class="sv-sea"></rect>{}{}</svg>',
-        WIDTH, height, title, WIDTH, height, lines, dots)
+        '<rect x="0" y="0" width="{}" height="{}" class="sv-sea"></rect>{}{}</svg>',
+        WIDTH, _f(height, 0), title, WIDTH, _f(height, 0), lines, dots)
 
 
 def _num(value: float) -> str:
     if float(value).is_integer():
         return f"{int(value):,}"
     return f"{value:,.2f}"
+
+
+def _f(value: float, digits: int = 1) -> str:
+    return f"{value:.{digits}f}"

@@ -240,7 +240,7 @@ def _numberish(value: str) -> bool:
 
 def xlsx_file(survey: Survey, **options: Any) -> IO[bytes]:
     """The workbook in a temporary file (rewound), for ``FileResponse``."""
-    handle = tempfile.TemporaryFile(suffix=".xlsx")
+    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - FileResponse closes it
     write_xlsx(survey, handle, **options)
     handle.seek(0)
     return handle

@@ -201,6 +201,9 @@ class Answer(models.Model):
         indexes = [models.Index(fields=["question", "choice"],
                                 name="surveys_answer_question")]
 
+    def __str__(self) -> str:
+        return f"{self.question}: {self.text[:60]}"
+
 
 class Code(models.Model):
     """An editor's theme for open answers of one question (e.g. "access to finance")."""

@@ -16,6 +16,7 @@ when the form does not fix the count itself.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import re
@@ -440,10 +441,8 @@ def _typed(e: Element, value: Any, repeat: str, instance: str) -> Iterator[dict[
         number = None if math.isnan(number) or math.isinf(number) else number
     row["number"] = number
     if e.type in {"date", "dateTime", "today"}:
-        try:
+        with contextlib.suppress(ValueError):
             row["date"] = dt.date.fromisoformat(str(value)[:10])
-        except ValueError:
-            pass
     if e.type == "geopoint":
         parts = str(value).split()
         row["latitude"], row["longitude"] = float(parts[0]), float(parts[1])
