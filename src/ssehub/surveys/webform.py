@@ -202,8 +202,8 @@ class Renderer:
                   format_html(' data-cols="{}"', json.dumps(c.extra)) if c.extra else "",
                   self.text(c.label) or c.name) for c in choices))
             return format_html('<select id="{}" name="{}"{}{}><option value="">{}</option>{}'
-                               "</select>", fid, key, mark_safe(invalid + disabled),  # noqa: S308
-                               "—", items)
+                               "</select>", fid, key, mark_safe(invalid),  # noqa: S308
+                               disabled, "—", items)
         kind = "radio" if e.type == "select_one" else "checkbox"
         rows = []
         for i, c in enumerate(choices):
