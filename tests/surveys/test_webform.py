@@ -50,3 +50,16 @@ def test_labels_from_the_form_are_escaped():
                             ["text", "q", "<script>alert(1)</script>"]]})
     html = render(validate(data, "x.xlsx").definition, "default")
     assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("fr", "Cette question est obligatoire."), ("es", "Esta pregunta es obligatoria.")])
+def test_the_apps_own_catalogue_is_translated(language, expected):
+    from django.utils import translation
+
+    from ssehub.surveys.definition import Element, FormDefinition
+    from ssehub.surveys.submission import clean
+
+    form = FormDefinition("t", "t", children=[Element("q", "text", "q", required="true()")])
+    with translation.override(language):
+        assert clean(form, {}).errors == {"q": expected}
