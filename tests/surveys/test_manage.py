@@ -222,11 +222,15 @@ def test_publish_report_into_the_library_without_private_answers(client, survey,
     assert "No poverty" in page and "<svg" in page
     assert "Decent work for all" not in page and "ILO" not in page  # individual answers
 
-    survey.public_questions = ["comments"]
-    survey.save()
-    report = reports.publish(survey, actor=editor, title="Public comments",
-                             questions=["comments"])
-    assert "Decent work for all" in report.html
+    # The editor marks the open comments public: their answers are then listed.
+    client.force_login(editor)
+    response = client.post(reverse("surveys:publish", args=[survey.name]), {
+        "title": "Public comments", "questions": ["comments"], "public": ["comments"]})
+    survey.refresh_from_db()
+    assert survey.public_questions == ["comments"]
+    assert "Decent work for all" in client.get(response["Location"]).content.decode()
+    report = reports.publish(survey, actor=editor, title="Again", questions=["comments"])
+    assert "Decent work for all" in report.html  # the decision is kept
 
 
 def test_publish_needs_known_questions(survey, editor):

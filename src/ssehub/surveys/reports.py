@@ -46,14 +46,21 @@ def render_report(survey: Survey, *, title: str, questions: list[str], crosstab:
 
 
 def publish(survey: Survey, *, actor: Any = SYSTEM, title: str, questions: list[str],
-            crosstab: str = "", language: str = "") -> Report:
-    """Render and publish a report; it appears in the library as a survey report."""
+            crosstab: str = "", language: str = "", public: list[str] | None = None) -> Report:
+    """Render and publish a report; it appears in the library as a survey report.
+
+    ``public``, when given, replaces the survey's list of questions whose individual answers
+    may be published (the editor's explicit decision, kept for later reports).
+    """
     from ssehub.library.models import Status
     from ssehub.library.services import create_item
 
     require_editor(actor)
     known = {q.name for q in survey.latest.form().questions()} if survey.latest else set()
     questions = [q for q in questions if q in known]
+    if public is not None:
+        survey.public_questions = [q for q in public if q in known]
+        survey.save(update_fields=["public_questions", "updated"])
     if not questions:
         raise ValueError(_("Choose at least one question to show."))
     html, lang = render_report(survey, title=title, questions=questions, crosstab=crosstab,

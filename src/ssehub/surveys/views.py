@@ -253,7 +253,8 @@ def analysis_page(request: HttpRequest, name: str) -> HttpResponse:
         "survey": survey, "summaries": summaries, "crosstab": crosstab,
         "crosstab_options": analysis.crosstab_options(form, language),
         "language": language, "language_options": languages.options(form),
-        "questions": analysis.analysable(form)})
+        "questions": [(q.name, languages.pick(q.label, language, form) or q.name,
+                       q.name in survey.public_questions) for q in analysis.analysable(form)]})
 
 
 @require_POST
@@ -284,7 +285,8 @@ def publish(request: HttpRequest, name: str) -> HttpResponse:
         report = reports.publish(survey, actor=request.user, title=title,
                                  questions=request.POST.getlist("questions"),
                                  crosstab=request.POST.get("by", ""),
-                                 language=request.POST.get("lang", ""))
+                                 language=request.POST.get("lang", ""),
+                                 public=request.POST.getlist("public"))
     except ValueError as exc:
         messages.error(request, str(exc))
         return redirect("surveys:analysis", survey.name)
