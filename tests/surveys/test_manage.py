@@ -255,3 +255,14 @@ def test_invite_and_export_commands(survey, tmp_path):
                  stdout=io.StringIO())
     assert target.stat().st_size > 0
     assert Response.objects.count() == 1
+
+
+def test_themes_survive_an_edit_of_the_response_when_the_text_is_unchanged(survey, org):
+    invitation = services.invite_organisations(survey, [org])[0]
+    answer(invitation)
+    code = reports.add_code(survey, "comments", "Decent work")
+    reports.tag(survey, analysis.complete_answers(survey, "comments").get().pk, [code.pk])
+    services.save_response(invitation, {**GOOD, "staff": "121"}, final=True, revision=1)
+    assert code.answers.count() == 1
+    services.save_response(invitation, {**GOOD, "comments": "Other"}, final=True, revision=2)
+    assert code.answers.count() == 0

@@ -293,11 +293,36 @@ def save_response(invitation: Invitation, post: Any, files: Any = None, *, final
             if not changed:
                 raise EditConflict(invitation.key)
             response = Response.objects.get(pk=existing.pk)
-            Answer.objects.filter(response=response).delete()
-        Answer.objects.bulk_create(
+        kept = _codes_of(response)
+        Answer.objects.filter(response=response).delete()
+        answers = Answer.objects.bulk_create(
             Answer(response=response, **row) for row in answer_rows(version.form(),
                                                                     cleaned.data))
+        _restore_codes(answers, kept)
     return SaveResult(response, cleaned, True)
+
+
+def _answer_key(answer: Answer) -> tuple[str, str, str, str]:
+    return answer.question, answer.repeat, answer.instance, answer.text
+
+
+def _codes_of(response: Response) -> dict[tuple[str, str, str, str], list[int]]:
+    """Editors' themes on a response's answers, so that an edit keeps those still true."""
+    through = Answer.codes.through
+    kept: dict[tuple[str, str, str, str], list[int]] = {}
+    for link in through.objects.filter(answer__response=response).select_related("answer"):
+        kept.setdefault(_answer_key(link.answer), []).append(link.code_id)
+    return kept
+
+
+def _restore_codes(answers: list[Answer],
+                   kept: dict[tuple[str, str, str, str], list[int]]) -> None:
+    if not kept:
+        return
+    through = Answer.codes.through
+    through.objects.bulk_create(
+        through(answer_id=answer.pk, code_id=code_id)
+        for answer in answers for code_id in kept.get(_answer_key(answer), []))
 
 
 def responses_for_editor(survey: Survey, *, actor: Any):
