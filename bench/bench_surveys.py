@@ -273,8 +273,9 @@ def submit_bench(env: dict, seconds: float, workdir: Path, label: str) -> dict:
     setup = run_worker(env, "setup-submit")
     port = free_port()
     run_env = {**env, "SSEHUB_SCHEDULER": "0", "SSEHUB_SEARCH_SEMANTIC": "0"}
+    log = OUT / f"surveys-server-{label.split()[0].lower()}.log"
     server = Server([SSEHUB, "run", "--no-demo", "--port", str(port)], port, run_env,
-                    ROOT, workdir / f"server-{label}.log")
+                    ROOT, log)
     with server:
         started, status = server.wait_for_200("/surveys/open/" + setup["open_key"] + "/")
         if started is None:
@@ -286,11 +287,13 @@ def submit_bench(env: dict, seconds: float, workdir: Path, label: str) -> dict:
                                     args=(port, setup["open_key"], stop, tally, lock))
                    for _ in range(RESPONDENTS)]
         t0 = time.perf_counter()
+        load_before = os.getloadavg()[0]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         elapsed = time.perf_counter() - t0
+        load_after = os.getloadavg()[0]
         rss = server.status_kb("VmHWM")
     counted = run_worker(env, "count")
     lat = sorted(tally["latencies"]) or [0.0]
@@ -299,7 +302,8 @@ def submit_bench(env: dict, seconds: float, workdir: Path, label: str) -> dict:
             "per_second": tally["ok"] / elapsed, "p50_ms": lat[len(lat) // 2] * 1000,
             "p95_ms": lat[int(len(lat) * 0.95)] * 1000, "stored": counted["responses"],
             "lost": tally["ok"] - counted["responses"], "answers": counted["answers"],
-            "server_peak_rss_mb": (rss or 0) / 1024}
+            "server_peak_rss_mb": (rss or 0) / 1024, "load_1min": [load_before, load_after],
+            "server_log": str(log.relative_to(ROOT))}
 
 
 def _postgres_env(base: dict, url: str) -> tuple[dict, str, callable]:
@@ -326,7 +330,8 @@ def markdown(results: dict, command: str) -> str:
     lines = ["# Survey benchmarks", "", f"Command: `{command}`", "",
              f"Machine: {os.cpu_count()} CPU(s); {results['when']}.", "",
              "## Import and render of the example forms", "",
-             "| form | ok | questions | import ms | render ms | note |", "|---|---|---|---|---|---|"]
+             "| form | ok | questions | import ms | render ms | note |",
+             "|---|---|---|---|---|---|"]
     for row in results["import"]["forms"]:
         if row["ok"]:
             lines.append(f"| {row['form']} | yes | {row['questions']} | "
@@ -338,7 +343,8 @@ def markdown(results: dict, command: str) -> str:
     lines += ["", "## Submissions (50 concurrent respondents, open link, complete valid "
               "submissions)", "",
               "| database | seconds | submissions | per second | p50 ms | p95 ms | errors | "
-              "stored | lost | server peak RSS MB |", "|---|---|---|---|---|---|---|---|---|---|"]
+              "stored | lost | server peak RSS MB | load (1 min) before/after |",
+              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for row in results["submit"]:
         if "error" in row:
             lines.append(f"| {row.get('database', '?')} | {row['error']} |")
@@ -346,8 +352,13 @@ def markdown(results: dict, command: str) -> str:
         lines.append(f"| {row['database']} | {row['seconds']:.0f} | {row['ok']} | "
                      f"{row['per_second']:.1f} | {row['p50_ms']:.0f} | {row['p95_ms']:.0f} | "
                      f"{row['errors']} | {row['stored']} | {row['lost']} | "
-                     f"{row['server_peak_rss_mb']:.0f} |")
+                     f"{row['server_peak_rss_mb']:.0f} | "
+                     f"{row['load_1min'][0]:.1f} / {row['load_1min'][1]:.1f} |")
+        if row["errors"]:
+            lines.append(f"|  | statuses: {row['statuses']} (see {row['server_log']}) |")
     export = results["export"]
+    if not export:
+        return "\n".join(lines) + "\n"
     lines += ["", f"## Export of {export['generated']:,} responses "
               f"({2 * export['generated']:,} repeat rows; generated in "
               f"{export['generate_s']:.0f} s)", "",
@@ -365,6 +376,8 @@ def main() -> None:
     parser.add_argument("--worker", nargs="+")
     parser.add_argument("--seconds", type=float)
     parser.add_argument("--export-count", type=int)
+    parser.add_argument("--only", default="import,submit,export",
+                        help="sections to run, comma-separated (default: all)")
     args = parser.parse_args()
     if args.worker:
         name, *rest = args.worker
@@ -390,30 +403,38 @@ def main() -> None:
             return {**base, "SSEHUB_DATA_DIR": str(folder),
                     "SSEHUB_SEARCH_SEMANTIC": "0", "SSEHUB_SDG_AUTOMAP": "0"}
 
-        print("import and render...", file=sys.stderr)
-        results["import"] = run_worker(env_for("import"), "import", str(FORMS))
-        print(f"submissions ({seconds:.0f} s, SQLite)...", file=sys.stderr)
-        results["submit"] = [submit_bench(env_for("submit-sqlite"), seconds, work,
-                                          "SQLite WAL")]
+        only = set(args.only.split(","))
+        results["import"] = {"forms": []}
+        results["submit"] = []
+        results["export"] = {}
+        if "import" in only:
+            print("import and render...", file=sys.stderr)
+            results["import"] = run_worker(env_for("import"), "import", str(FORMS))
+        if "submit" in only:
+            print(f"submissions ({seconds:.0f} s, SQLite)...", file=sys.stderr)
+            results["submit"] = [submit_bench(env_for("submit-sqlite"), seconds, work,
+                                              "SQLite WAL")]
         pg_url = os.environ.get("BENCH_DATABASE_URL")
-        if pg_url:
+        if pg_url and "submit" in only:
             print(f"submissions ({seconds:.0f} s, PostgreSQL)...", file=sys.stderr)
             env, _name, drop = _postgres_env(env_for("submit-pg"), pg_url)
             try:
                 results["submit"].append(submit_bench(env, seconds, work, "PostgreSQL"))
             finally:
                 drop()
-        print(f"export of {count:,} responses...", file=sys.stderr)
-        env = env_for("export")
-        export = run_worker(env, "setup-export", str(count))
-        export["baseline_rss_mb"] = run_worker(env, "export", "none", "")["peak_rss_mb"]
-        export["formats"] = [run_worker(env, "export", fmt, str(work / f"export.{fmt}"))
-                             for fmt in ("csv", "xlsx", "json")]
-        results["export"] = export
+        if "export" in only:
+            print(f"export of {count:,} responses...", file=sys.stderr)
+            env = env_for("export")
+            export = run_worker(env, "setup-export", str(count))
+            export["baseline_rss_mb"] = run_worker(env, "export", "none", "")["peak_rss_mb"]
+            export["formats"] = [run_worker(env, "export", fmt, str(work / f"export.{fmt}"))
+                                 for fmt in ("csv", "xlsx", "json")]
+            results["export"] = export
     command = " ".join(["python", "bench/bench_surveys.py", *sys.argv[1:]])
     if os.environ.get("BENCH_DATABASE_URL"):
         command = "BENCH_DATABASE_URL=... " + command
-    suffix = "-quick" if args.quick else ""
+    suffix = ("-quick" if args.quick else "") + (
+        "" if args.only == "import,submit,export" else "-" + args.only.replace(",", "-"))
     (OUT / f"surveys{suffix}.json").write_text(json.dumps(results, indent=1))
     report = markdown(results, command)
     (OUT / f"surveys{suffix}.md").write_text(report)

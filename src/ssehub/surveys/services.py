@@ -267,39 +267,68 @@ def save_response(invitation: Invitation, post: Any, files: Any = None, *, final
                     previous=existing.data if existing else None, now=now)
     if final and not cleaned.valid:
         return SaveResult(existing, cleaned, False)
+    with transaction.atomic():
+        response = _store(invitation, existing, version, cleaned, final=final,
+                          revision=revision, language=language, now=now)
+    return SaveResult(response, cleaned, True)
+
+
+def save_open_response(survey: Survey, post: Any, files: Any = None, *, final: bool,
+                       language: str = "", now: dt.datetime | None = None
+                       ) -> tuple[Invitation | None, SaveResult]:
+    """A visitor of the open link saves for the first time: validated once, then their
+    invitation and response are created in one transaction (nothing when a final
+    submission has errors)."""
+    now = now or timezone.now()
+    version = survey.latest
+    if not survey.open_key or version is None or not is_open(survey, now):
+        raise SurveyClosed(survey.name)
+    cleaned = clean(version.form(), post, files, language=language, final=final, now=now)
+    if final and not cleaned.valid:
+        return None, SaveResult(None, cleaned, False)
+    with transaction.atomic():
+        invitation = start_open_invitation(survey)
+        response = _store(invitation, None, version, cleaned, final=final, revision=0,
+                          language=language, now=now)
+    return invitation, SaveResult(response, cleaned, True)
+
+
+def _store(invitation: Invitation, existing: Response | None, version: Any, cleaned: Cleaned,
+           *, final: bool, revision: int | None, language: str, now: dt.datetime) -> Response:
+    """Write a validated response and its answer rows (inside the caller's transaction)."""
+    survey = invitation.survey
     if cleaned.unknown:
         logger.info("survey %s: ignored unknown fields %s", survey.name, cleaned.unknown[:20])
     status = Response.Status.COMPLETE if final else Response.Status.PARTIAL
     from ssehub.library import storage
 
-    with transaction.atomic():
-        for digest, data in cleaned.blobs:
-            storage.store(data, digest)
-        if existing is None:
-            try:
-                with transaction.atomic():
-                    response = Response.objects.create(
-                        survey=survey, version=version, invitation=invitation,
-                        organisation=invitation.organisation, status=status,
-                        language=language[:100], data=cleaned.data, revision=1,
-                        submitted=now if final else None)
-            except IntegrityError as exc:
-                raise EditConflict(invitation.key) from exc
-        else:
-            changed = Response.objects.filter(pk=existing.pk, revision=revision).update(
-                data=cleaned.data, status=status, language=language[:100], updated=now,
-                revision=F("revision") + 1,
-                submitted=now if final else existing.submitted)
-            if not changed:
-                raise EditConflict(invitation.key)
-            response = Response.objects.get(pk=existing.pk)
-        kept = _codes_of(response)
-        Answer.objects.filter(response=response).delete()
-        answers = Answer.objects.bulk_create(
-            Answer(response=response, **row) for row in answer_rows(version.form(),
-                                                                    cleaned.data))
-        _restore_codes(answers, kept)
-    return SaveResult(response, cleaned, True)
+    for digest, data in cleaned.blobs:
+        storage.store(data, digest)
+    if existing is None:
+        try:
+            with transaction.atomic():
+                response = Response.objects.create(
+                    survey=survey, version=version, invitation=invitation,
+                    organisation=invitation.organisation, status=status,
+                    language=language[:100], data=cleaned.data, revision=1,
+                    submitted=now if final else None)
+        except IntegrityError as exc:
+            raise EditConflict(invitation.key) from exc
+    else:
+        changed = Response.objects.filter(pk=existing.pk, revision=revision).update(
+            data=cleaned.data, status=status, language=language[:100], updated=now,
+            revision=F("revision") + 1,
+            submitted=now if final else existing.submitted)
+        if not changed:
+            raise EditConflict(invitation.key)
+        response = Response.objects.get(pk=existing.pk)
+    kept = _codes_of(response)
+    Answer.objects.filter(response=response).delete()
+    answers = Answer.objects.bulk_create(
+        Answer(response=response, **row) for row in answer_rows(version.form(),
+                                                                cleaned.data))
+    _restore_codes(answers, kept)
+    return response
 
 
 def _answer_key(answer: Answer) -> tuple[str, str, str, str]:

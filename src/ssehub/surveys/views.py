@@ -117,19 +117,18 @@ def open_link(request: HttpRequest, key: str) -> HttpResponse:
         raise Http404(_("No such survey."))
     if request.method != "POST":
         return _form_page(request, survey)
-    if not services.is_open(survey):
+    final = request.POST.get("action") == "submit"
+    try:
+        invitation, result = services.save_open_response(
+            survey, request.POST, request.FILES, final=final,
+            language=request.POST.get("lang", ""))
+    except services.SurveyClosed:
         return render(request, "surveys/message.html", {
             "title": _("This survey is closed"),
             "text": _("The deadline has passed.")}, status=403)
-    final = request.POST.get("action") == "submit"
-    # Validate first, so that an invalid final submission creates nothing.
-    cleaned = submission.clean(survey.latest.form(), request.POST, request.FILES, final=final)
-    if final and not cleaned.valid:
-        return _form_page(request, survey, values=_posted(request), errors=cleaned.errors,
-                          status=400)
-    invitation = services.start_open_invitation(survey)
-    services.save_response(invitation, request.POST, request.FILES, final=final, revision=0,
-                           language=request.POST.get("lang", ""))
+    if not result.saved:
+        return _form_page(request, survey, values=_posted(request),
+                          errors=result.cleaned.errors, status=400)
     messages.success(request, _("Saved. Keep this page's address: it is your personal link "
                                 "to come back to your answers."))
     return redirect("surveys:respond", tokens.token_for(invitation.key))

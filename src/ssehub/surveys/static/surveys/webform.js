@@ -422,7 +422,7 @@
       var filtered = form.querySelectorAll("[data-filter]");
       for (var i = 0; i < filtered.length; i++) {
         var q = filtered[i], expr = q.getAttribute("data-filter");
-        var opts = q.querySelectorAll("[data-cols], option");
+        var opts = q.querySelectorAll(".sv-option, option");
         for (var j = 0; j < opts.length; j++) {
           var o = opts[j];
           var input = o.querySelector ? (o.querySelector("input") || o) : o;
