@@ -28,6 +28,7 @@ from ssehub.core.roles import is_editor, require
 from ssehub.surveys import conf, tokens
 from ssehub.surveys.models import Answer, Invitation, Response, Survey
 from ssehub.surveys.submission import Cleaned, answer_rows, clean
+from ssehub.surveys.writelock import write_transaction
 
 logger = logging.getLogger(__name__)
 SYSTEM = None
@@ -267,7 +268,7 @@ def save_response(invitation: Invitation, post: Any, files: Any = None, *, final
                     previous=existing.data if existing else None, now=now)
     if final and not cleaned.valid:
         return SaveResult(existing, cleaned, False)
-    with transaction.atomic():
+    with write_transaction():
         response = _store(invitation, existing, version, cleaned, final=final,
                           revision=revision, language=language, now=now)
     return SaveResult(response, cleaned, True)
@@ -286,7 +287,7 @@ def save_open_response(survey: Survey, post: Any, files: Any = None, *, final: b
     cleaned = clean(version.form(), post, files, language=language, final=final, now=now)
     if final and not cleaned.valid:
         return None, SaveResult(None, cleaned, False)
-    with transaction.atomic():
+    with write_transaction():
         invitation = start_open_invitation(survey)
         response = _store(invitation, None, version, cleaned, final=final, revision=0,
                           language=language, now=now)
