@@ -63,8 +63,17 @@ def test_constraint_violation_shows_the_forms_own_message(client, invitation):
 
 
 def test_constraint_message_in_the_respondents_language(client, invitation):
-    response = post(client, invitation, {**GOOD, "staff": "-3", "lang": "fr"})
-    assert "Le personnel doit être entre 0 et 99 999" in response.content.decode()
+    response = post(client, invitation, {**GOOD, "staff": "-3", "lang": "fr",
+                                         "org_name": ""})
+    body = response.content.decode()
+    assert "Le personnel doit être entre 0 et 99 999" in body
+    # No French required message in the form: its default language's, not the hub's.
+    assert "Please give the organisation&#x27;s name" in body
+    # The hub's own words follow the form's language.
+    assert "Enregistrer et continuer plus tard" in body and '<html lang="fr">' in body
+    # A language the form does not have: its default language, for the hub's words too.
+    page = client.get(url(invitation) + "?lang=es").content.decode()
+    assert "Save and continue later" in page and "Organisation name" in page
 
 
 def test_required_questions_skipped_are_refused(client, invitation):

@@ -63,3 +63,20 @@ def test_the_apps_own_catalogue_is_translated(language, expected):
     form = FormDefinition("t", "t", children=[Element("q", "text", "q", required="true()")])
     with translation.override(language):
         assert clean(form, {}).errors == {"q": expected}
+
+
+@pytest.mark.django_db
+def test_task_force_form_one_page_per_group_in_spanish(client):
+    from django.urls import reverse
+
+    from ssehub.surveys import tokens
+    from ssehub.surveys.demo.loader import load
+    from ssehub.surveys.models import Invitation
+
+    survey, _count = load()
+    invitation = Invitation.objects.filter(survey=survey).first()
+    url = reverse("surveys:respond", args=[tokens.token_for(invitation.key)])
+    page = client.get(url + "?lang=es").content.decode()
+    assert "data-pages" in page and page.count("sv-group sv-page") == 6
+    assert "Nombre de la organización" in page and 'class="sv-pager"' in page
+    assert 'name="lang" value="Spanish (es)"' in page

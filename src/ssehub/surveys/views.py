@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -46,15 +47,23 @@ def _form_page(request: HttpRequest, survey: Survey, *, invitation=None, respons
     if values is None:
         values = submission.flatten(form, response.data) if response else {}
     closed = not services.is_open(survey)
-    html = render_form(form, language, values, errors or {}, pages=survey.page_per_group,
-                       readonly=closed)
-    return render(request, "surveys/respond.html", {
-        "survey": survey, "form": form, "fields": html, "language": language,
-        "language_options": languages.options(form), "invitation": invitation,
-        "response": response, "revision": response.revision if response else 0,
-        "errors": errors or {}, "closed": closed, "action_url": action_url,
-        "conflict": conflict, "pages": survey.page_per_group,
-    }, status=status)
+    with translation.override(_ui_language(form, language)):
+        html = render_form(form, language, values, errors or {}, pages=survey.page_per_group,
+                           readonly=closed)
+        return render(request, "surveys/respond.html", {
+            "survey": survey, "form": form, "fields": html, "language": language,
+            "language_options": languages.options(form), "invitation": invitation,
+            "response": response, "revision": response.revision if response else 0,
+            "errors": errors or {}, "closed": closed, "action_url": action_url,
+            "conflict": conflict, "pages": survey.page_per_group,
+        }, status=status)
+
+
+def _ui_language(form, language: str) -> str:
+    """The hub's interface follows the respondent's form language when the hub has it."""
+    code = next((lang.code for lang in form.languages if lang.name == language), "")
+    available = {c for c, _name in settings.LANGUAGES}
+    return code if code in available else translation.get_language()
 
 
 def respond(request: HttpRequest, token: str) -> HttpResponse:
@@ -70,6 +79,15 @@ def respond(request: HttpRequest, token: str) -> HttpResponse:
     response = services.response_of(invitation)
     if request.method != "POST":
         return _form_page(request, survey, invitation=invitation, response=response)
+    version = response.version if response else survey.latest
+    ui = (_ui_language(version.form(), request.POST.get("lang", "")) if version
+          else translation.get_language())
+    with translation.override(ui):
+        return _save(request, invitation, response)
+
+
+def _save(request: HttpRequest, invitation, response) -> HttpResponse:
+    survey = invitation.survey
     final = request.POST.get("action") == "submit"
     revision = request.POST.get("revision", "0")
     try:
