@@ -101,3 +101,21 @@ def test_editors_set_the_deadline_and_see_responses_read_only(client, editor):
     stored = Response.objects.get()
     page = client.get(reverse("admin:surveys_response_change", args=[stored.pk]))
     assert page.status_code == 200 and b'name="_save"' not in page.content
+
+
+@pytest.mark.django_db
+def test_editors_correct_an_invitations_e_mail(client, editor):
+    from ssehub.surveys import services
+    from ssehub.surveys.models import Invitation
+
+    from .forms import make_survey
+
+    survey = make_survey()
+    invitation = services.invite_task_force(survey)[0]
+    editor.is_staff = True
+    editor.save()
+    client.force_login(editor)
+    change = reverse("admin:surveys_invitation_change", args=[invitation.pk])
+    response = client.post(change, {"name": "ILO", "email": "focal@ilo.example"})
+    assert response.status_code == 302
+    assert Invitation.objects.get(pk=invitation.pk).emails() == ["focal@ilo.example"]

@@ -153,10 +153,21 @@ class _ReadOnly(EditorAccessMixin, admin.ModelAdmin):
 
 @admin.register(Invitation)
 class InvitationAdmin(_ReadOnly):
+    """Editors may correct a respondent's name and e-mail addresses (an organisation without
+    member accounts has no address until an editor enters its focal point's); the rest is
+    the services' business."""
+
+    editor_permissions = frozenset({"view", "change"})
     list_display = ("survey", "name", "kind", "email", "sent", "last_reminded", "reminders")
     list_filter = ("survey", "kind")
     search_fields = ("name", "email")
-    exclude = ("key",)
+    fields = ("survey", "kind", "organisation", "name", "email", "sent", "last_reminded",
+              "reminders")
+    readonly_fields = ("survey", "kind", "organisation", "sent", "last_reminded", "reminders")
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return admin.ModelAdmin.has_change_permission(self, request, obj) or \
+            self._editor_may(request, "change")
 
 
 @admin.register(Response)
