@@ -94,3 +94,35 @@ def test_fill_and_submit_with_skip_logic_and_repeats(live_server, browser_page, 
     assert stored.data["staff"] == 12 and stored.data["sdgs"] == ["sdg8"]
     assert [p["prog_name"] for p in stored.data["programme"]] == ["Coops", "Finance"]
     assert [r["region_name"] for r in stored.data["region"]] == ["Africa", "Europe"]
+
+
+def test_task_force_survey_page_by_page_in_french(live_server, browser_page, artifacts):
+    from ssehub.surveys.demo.loader import load
+
+    survey, _count = load()
+    invitation = survey.invitations.get(organisation__slug="ilo")
+    page = browser_page
+    page.goto(live_server.url + reverse("surveys:respond",
+                                        args=[tokens.token_for(invitation.key)]) + "?lang=fr")
+    assert page.get_by_role("heading", level=1).inner_text() == \
+        "UNTFSSE members and observers survey"
+    assert page.get_by_text("Votre organisation", exact=True).is_visible()
+    assert not page.get_by_text("Activités et programmes d'ESS", exact=True).is_visible()
+    assert page.locator(".sv-page-n").inner_text() == "1 / 6"
+    page.get_by_label("Nom de l'organisation").fill("OIT")
+    page.get_by_role("button", name="Page suivante").click()
+    assert page.get_by_text("Activités et programmes d'ESS", exact=True).is_visible()
+    assert not page.get_by_text("Votre organisation", exact=True).is_visible()
+    page.get_by_label("Combien de programmes").fill("3")
+    assert page.get_by_label("Nom du programme").count() == 3
+    page.screenshot(path=str(artifacts / "survey-03-task-force-fr.png"), full_page=True)
+    # Submitting with required questions missing: the browser says where, nothing is sent.
+    page.get_by_role("button", name="Envoyer").click()
+    assert "Certaines réponses demandent votre attention" in \
+        page.get_by_role("alert").inner_text()
+    assert page.get_by_text("Merci de répondre à cette question.").first.is_visible()
+    # Saving for later goes to the server, which keeps what was typed.
+    page.get_by_role("button", name="Enregistrer et continuer plus tard").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("Enregistré. Revenez à ce lien pour continuer.").is_visible()
+    assert page.get_by_label("Nom de l'organisation").input_value() == "OIT"
