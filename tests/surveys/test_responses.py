@@ -234,3 +234,24 @@ def test_open_link_gives_each_visitor_a_personal_link(client, survey):
     bad = client.post(open_url, {"org_name": "", "action": "submit"})
     assert bad.status_code == 400 and Response.objects.count() == 1
     assert client.get(reverse("surveys:open", args=["wrong"])).status_code == 404
+
+
+def test_uploaded_files_are_for_editors_of_that_survey_only(client, settings, editor,
+                                                            contributor):
+    from .forms import make_upload_survey
+
+    upload_survey = make_upload_survey()
+    invitation = services.invite_contacts(upload_survey, [("A", "a@example.org")])[0]
+    png = b"\x89PNG\r\n\x1a\n" + b"1" * 50
+    services.save_response(invitation, {}, {"logo": SimpleUploadedFile("logo.png", png)},
+                           final=True, revision=0)
+    digest = Response.objects.get().data["logo"]["sha256"]
+    target = reverse("surveys:file", args=[upload_survey.name, digest])
+    client.force_login(contributor)
+    assert client.get(target).status_code == 403
+    client.force_login(editor)
+    response = client.get(target)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == png
+    assert "attachment" in response["Content-Disposition"]
+    other = make_survey("other")
+    assert client.get(reverse("surveys:file", args=[other.name, digest])).status_code == 404

@@ -359,3 +359,31 @@ def responses_for_editor(survey: Survey, *, actor: Any):
     """All responses of a survey (editors only)."""
     require_editor(actor)
     return survey.responses.all()
+
+
+def uploaded_file(survey: Survey, sha256: str, *, actor: Any) -> dict[str, Any]:
+    """An uploaded answer's metadata (filename, size, type), for editors only, and only if
+    a response of this survey holds that file."""
+    require_editor(actor)
+    from ssehub.library import storage
+
+    if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
+        raise LookupError(sha256)
+    for data in survey.responses.filter(data__icontains=sha256).values_list("data", flat=True):
+        found = _find_file(data, sha256)
+        if found is not None and storage.exists(sha256):
+            return found
+    raise LookupError(sha256)
+
+
+def _find_file(value: Any, sha256: str) -> dict[str, Any] | None:
+    if isinstance(value, dict):
+        if value.get("sha256") == sha256 and "filename" in value:
+            return value
+        value = list(value.values())
+    if isinstance(value, list):
+        for item in value:
+            found = _find_file(item, sha256)
+            if found is not None:
+                return found
+    return None

@@ -17,4 +17,5 @@ urlpatterns = [
     path("surveys/<str:name>/analysis/", views.analysis_page, name="analysis"),
     path("surveys/<str:name>/codes/", views.codes, name="codes"),
     path("surveys/<str:name>/publish/", views.publish, name="publish"),
+    path("surveys/<str:name>/files/<str:sha256>", views.uploaded_file, name="file"),
 ]

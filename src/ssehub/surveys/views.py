@@ -317,3 +317,18 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
     if item.item is not None and item.item.status != "published" and not is_editor(request.user):
         raise Http404(_("This report is not published."))
     return render(request, "surveys/report.html", {"report": item})
+
+
+def uploaded_file(request: HttpRequest, name: str, sha256: str) -> HttpResponse:
+    """A file a respondent uploaded, for editors; sent as a download, never shown inline."""
+    if (login := _editor_only(request)) is not None:
+        return login
+    from ssehub.library import storage
+
+    survey = get_object_or_404(Survey, name=name)
+    try:
+        meta = services.uploaded_file(survey, sha256, actor=request.user)
+    except LookupError as exc:
+        raise Http404(_("No such file.")) from exc
+    return FileResponse(storage.open_blob(sha256), as_attachment=True,
+                        filename=meta["filename"], content_type="application/octet-stream")
