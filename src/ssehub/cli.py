@@ -21,7 +21,8 @@ HUB_COMMANDS = {
     "search": "search the library (the same answer as /api/search)",
     "reindex": "rebuild the search index (--check: report missing or stale items)",
     "harvest": "harvest other platforms: add a source, run (incremental), status, list",
-    "survey": "surveys: import an XLSForm as a new form version (--name NAME), list",
+    "survey": "surveys: import an XLSForm (--name NAME), list, show, invite, remind "
+              "(--due), export",
     "sdg": "SDG mapping: classify a text, evaluate or train the model, export-labels",
     "apitoken": "print (or --reset, --revoke) a user's REST API token",
 }

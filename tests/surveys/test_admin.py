@@ -70,3 +70,52 @@ def test_people_outside_the_back_office_cannot_upload(client, contributor):
     response = client.post(URL, {"file": upload})
     assert response.status_code == 302 and "/login/" in response["Location"]
     assert not Survey.objects.exists()
+
+
+@pytest.mark.django_db
+def test_editors_set_the_deadline_and_see_responses_read_only(client, editor):
+    from django.urls import reverse
+
+    from ssehub.surveys import services
+    from ssehub.surveys.models import Response
+
+    from .forms import GOOD, make_survey
+
+    survey = make_survey()
+    editor.is_staff = True  # the back office is for staff; editors are staff there
+    editor.save()
+    client.force_login(editor)
+    change = reverse("admin:surveys_survey_change", args=[survey.pk])
+    page = client.get(change)
+    assert page.status_code == 200 and b"deadline" in page.content
+    response = client.post(change, {
+        "title": "T", "deadline_0": "2099-01-31", "deadline_1": "12:00:00",
+        "public_questions": '["comments"]',
+        "versions-TOTAL_FORMS": "1", "versions-INITIAL_FORMS": "1",
+        "versions-MIN_NUM_FORMS": "0", "versions-MAX_NUM_FORMS": "0"})
+    assert response.status_code == 302, response.content[:2000]
+    survey.refresh_from_db()
+    assert survey.deadline.year == 2099 and survey.public_questions == ["comments"]
+    invitation = services.invite_task_force(survey)[0]
+    services.save_response(invitation, GOOD, final=True, revision=0)
+    stored = Response.objects.get()
+    page = client.get(reverse("admin:surveys_response_change", args=[stored.pk]))
+    assert page.status_code == 200 and b'name="_save"' not in page.content
+
+
+@pytest.mark.django_db
+def test_editors_correct_an_invitations_e_mail(client, editor):
+    from ssehub.surveys import services
+    from ssehub.surveys.models import Invitation
+
+    from .forms import make_survey
+
+    survey = make_survey()
+    invitation = services.invite_task_force(survey)[0]
+    editor.is_staff = True
+    editor.save()
+    client.force_login(editor)
+    change = reverse("admin:surveys_invitation_change", args=[invitation.pk])
+    response = client.post(change, {"name": "ILO", "email": "focal@ilo.example"})
+    assert response.status_code == 302
+    assert Invitation.objects.get(pk=invitation.pk).emails() == ["focal@ilo.example"]

@@ -22,7 +22,13 @@ def run_due_harvests() -> None:
     services.run_many(services.due_sources())
 
 
-DEFAULT_JOBS: list[Callable[[], None]] = [run_due_harvests]
+def send_due_survey_reminders() -> None:
+    from ssehub.surveys import services
+
+    services.remind_due()
+
+
+DEFAULT_JOBS: list[Callable[[], None]] = [run_due_harvests, send_due_survey_reminders]
 
 
 class Scheduler:

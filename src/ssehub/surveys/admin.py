@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from ssehub.core.admin import EditorAccessMixin
 from ssehub.surveys import conf
 from ssehub.surveys.importer import import_form
-from ssehub.surveys.models import FormVersion, Survey
+from ssehub.surveys.models import FormVersion, Invitation, Response, Survey
 from ssehub.surveys.problems import FormInvalid
 
 
@@ -50,11 +50,16 @@ class FormVersionInline(admin.TabularInline):
 
 @admin.register(Survey)
 class SurveyAdmin(EditorAccessMixin, admin.ModelAdmin):
-    editor_permissions = frozenset({"view", "add"})
-    list_display = ("name", "title", "version_count", "updated")
+    editor_permissions = frozenset({"view", "add", "change"})
+    list_display = ("name", "title", "version_count", "deadline", "updated")
     search_fields = ("name", "title")
-    readonly_fields = ("created", "updated")
+    fields = ("name", "title", "deadline", "page_per_group", "public_questions", "open_key",
+              "created", "updated")
+    readonly_fields = ("name", "open_key", "created", "updated")
     inlines = [FormVersionInline]
+
+    def view_on_site(self, obj: Survey) -> str:
+        return reverse("surveys:dashboard", args=[obj.name])
 
     @admin.display(description=_("versions"))
     def version_count(self, obj: Survey) -> int:
@@ -130,3 +135,43 @@ class FormVersionAdmin(EditorAccessMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class _ReadOnly(EditorAccessMixin, admin.ModelAdmin):
+    """Invitations and responses change only through the survey services (tokens, checks,
+    compare-and-set), never by hand in the back office."""
+
+    def has_add_permission(self, request, *args) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Invitation)
+class InvitationAdmin(_ReadOnly):
+    """Editors may correct a respondent's name and e-mail addresses (an organisation without
+    member accounts has no address until an editor enters its focal point's); the rest is
+    the services' business."""
+
+    editor_permissions = frozenset({"view", "change"})
+    list_display = ("survey", "name", "kind", "email", "sent", "last_reminded", "reminders")
+    list_filter = ("survey", "kind")
+    search_fields = ("name", "email")
+    fields = ("survey", "kind", "organisation", "name", "email", "sent", "last_reminded",
+              "reminders")
+    readonly_fields = ("survey", "kind", "organisation", "sent", "last_reminded", "reminders")
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return admin.ModelAdmin.has_change_permission(self, request, obj) or \
+            self._editor_may(request, "change")
+
+
+@admin.register(Response)
+class ResponseAdmin(_ReadOnly):
+    list_display = ("survey", "pk", "organisation", "status", "version", "updated")
+    list_filter = ("survey", "status")
+    exclude = ("invitation",)

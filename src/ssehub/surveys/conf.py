@@ -18,6 +18,10 @@ DEFAULTS: dict[str, int] = {
     "SSEHUB_SURVEY_MAX_ROWS": 20_000,
     # Columns per sheet (many languages x label, hint, media... stays far below).
     "SSEHUB_SURVEY_MAX_COLUMNS": 1_000,
+    # Bytes of one file answered to a file/image/audio/video question.
+    "SSEHUB_SURVEY_MAX_UPLOAD_BYTES": 5 * 1024 * 1024,
+    # Days between two reminders sent by ``ssehub survey remind --due`` / the scheduler.
+    "SSEHUB_SURVEY_REMINDER_DAYS": 7,
 }
 
 

@@ -52,5 +52,10 @@ class Command(BaseCommand):
                 self.stderr.write(f"failed: {result.key}: {result.reason}")
         counts = summarise(results)
         self.stdout.write(format_summary(counts))
+        from ssehub.surveys.demo.loader import load as load_survey
+
+        survey, invited = load_survey()
+        self.stdout.write(f"survey {survey.name}: {invited} new invitation(s) "
+                          "(Task Force members and observers)")
         if counts[FAILED]:
             raise CommandError(f"{counts[FAILED]} demo item(s) failed to load")

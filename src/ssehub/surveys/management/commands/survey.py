@@ -1,4 +1,5 @@
-"""``ssehub survey import FORM [--name NAME]``, ``ssehub survey list`` and ``show NAME``.
+"""``ssehub survey import FORM [--name NAME]``, ``list``, ``show NAME``, ``invite NAME``,
+``remind NAME|--due``, ``export NAME``.
 
 A thin shell over ``ssehub.surveys.importer``: the same checks run for an upload in the web
 interface, so the command only reads the file and prints the outcome (errors, then warnings,
@@ -34,6 +35,34 @@ class Command(BaseCommand):
         show.add_argument("name", metavar="NAME")
         show.add_argument("--version", type=int, help=_("version number (default: latest)"))
         show.add_argument("--json", action="store_true", help=_("the stored definition"))
+        invite = sub.add_parser("invite", help=_("invite organisations or e-mail contacts and "
+                                                 "e-mail their personal links"))
+        invite.add_argument("name", metavar="NAME")
+        invite.add_argument("--task-force", action="store_true",
+                            help=_("every Task Force member and observer"))
+        invite.add_argument("--organisation", action="append", default=[],
+                            help=_("an organisation's slug or acronym (repeatable)"))
+        invite.add_argument("--contact", action="append", default=[],
+                            help=_("an e-mail contact, NAME,ADDRESS or ADDRESS (repeatable)"))
+        invite.add_argument("--deadline", help=_("answers accepted until (YYYY-MM-DD, UTC)"))
+        invite.add_argument("--open-link", action="store_true",
+                            help=_("also let anyone answer through an open link"))
+        invite.add_argument("--no-mail", action="store_true",
+                            help=_("create the invitations without e-mailing them"))
+        remind = sub.add_parser("remind", help=_("e-mail those who have not started or not "
+                                                 "finished"))
+        remind.add_argument("name", metavar="NAME", nargs="?")
+        remind.add_argument("--due", action="store_true",
+                            help=_("only reminders due (every open survey when NAME is not "
+                                   "given), for cron"))
+        export = sub.add_parser("export", help=_("the responses as CSV, XLSX or JSON"))
+        export.add_argument("name", metavar="NAME")
+        export.add_argument("--format", choices=["csv", "xlsx", "json"], default="csv")
+        export.add_argument("--labels", action="store_true",
+                            help=_("labels instead of codes"))
+        export.add_argument("--lang", default="", help=_("language of the labels"))
+        export.add_argument("--repeat", default="", help=_("CSV: the table of a repeat group"))
+        export.add_argument("-o", "--output", required=True, help=_("the file to write"))
 
     def handle(self, *args, **options):
         return getattr(self, f"do_{options['action']}")(options)
@@ -129,3 +158,86 @@ class Command(BaseCommand):
                                  "title": survey.title, "file": latest.filename,
                                  "warnings": len(latest.warnings),
                                  "when": latest.created.strftime("%Y-%m-%d %H:%M")})
+
+    def _survey(self, name: str) -> Survey:
+        survey = Survey.objects.filter(name=name).first()
+        if survey is None:
+            raise CommandError(_("no survey named %(name)s (see 'ssehub survey list')")
+                               % {"name": name})
+        return survey
+
+    def do_invite(self, options) -> None:
+        import datetime as dt
+
+        from django.db.models import Q
+
+        from ssehub.core.models import Organisation
+        from ssehub.surveys import services
+
+        survey = self._survey(options["name"])
+        if options.get("deadline"):
+            try:
+                day = dt.date.fromisoformat(options["deadline"])
+            except ValueError as exc:
+                raise CommandError(_("the deadline must be a date: YYYY-MM-DD")) from exc
+            survey.deadline = dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=dt.UTC)
+            survey.save(update_fields=["deadline", "updated"])
+        made = []
+        if options["task_force"]:
+            made += services.invite_task_force(survey)
+        for ref in options["organisation"]:
+            org = Organisation.objects.filter(Q(slug=ref) | Q(acronym__iexact=ref)).first()
+            if org is None:
+                raise CommandError(_("no organisation %(ref)s") % {"ref": ref})
+            made += services.invite_organisations(survey, [org])
+        contacts = []
+        for contact in options["contact"]:
+            name, _sep, email = contact.rpartition(",")
+            contacts.append((name.strip(), email.strip()))
+        made += services.invite_contacts(survey, contacts)
+        self.stdout.write(_("%(count)d new invitation(s).") % {"count": len(made)})
+        if options["open_link"]:
+            from django.conf import settings
+            from django.urls import reverse
+
+            key = services.enable_open_link(survey)
+            self.stdout.write(_("Open link: %(url)s") % {
+                "url": settings.SSEHUB_BASE_URL + reverse("surveys:open", args=[key])})
+        if not options["no_mail"]:
+            sent = services.send_invitations(survey)
+            self.stdout.write(_("%(count)d invitation(s) e-mailed.") % {"count": sent})
+
+    def do_remind(self, options) -> None:
+        from ssehub.surveys import services
+
+        if options["name"]:
+            survey = self._survey(options["name"])
+            reminded = services.remind(survey, due_only=options["due"])
+            for invitation in reminded:
+                self.stdout.write(f"  {invitation}")
+            count = len(reminded)
+        elif options["due"]:
+            count = services.remind_due()
+        else:
+            raise CommandError(_("give a survey NAME, or --due for every open survey"))
+        self.stdout.write(_("%(count)d reminder(s) sent.") % {"count": count})
+
+    def do_export(self, options) -> None:
+        from ssehub.surveys import exports, languages
+
+        survey = self._survey(options["name"])
+        language = ""
+        if survey.latest is not None:
+            language = languages.choose(survey.latest.form(), options["lang"])
+        fmt, out = options["format"], Path(options["output"])
+        extra = {"labels": options["labels"], "language": language}
+        if fmt == "xlsx":
+            with out.open("wb") as handle:
+                exports.write_xlsx(survey, handle, **extra)
+        else:
+            chunks = (exports.json_chunks(survey) if fmt == "json"
+                      else exports.csv_chunks(survey, options["repeat"], **extra))
+            with out.open("w", encoding="utf-8", newline="") as handle:
+                for chunk in chunks:
+                    handle.write(chunk)
+        self.stdout.write(_("Wrote %(path)s.") % {"path": out})

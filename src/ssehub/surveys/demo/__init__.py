@@ -1,0 +1,1 @@
+"""The Task Force survey shipped with the hub, and its loading by ``ssehub demo``."""
