@@ -23,6 +23,7 @@ HUB_COMMANDS = {
     "harvest": "harvest other platforms: add a source, run (incremental), status, list",
     "survey": "surveys: import an XLSForm as a new form version (--name NAME), list",
     "sdg": "SDG mapping: classify a text, evaluate or train the model, export-labels",
+    "calls": "calls for papers: assign CALL (reviewer assignment summary), remind, list",
     "apitoken": "print (or --reset, --revoke) a user's REST API token",
 }
 

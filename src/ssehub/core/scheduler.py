@@ -22,7 +22,13 @@ def run_due_harvests() -> None:
     services.run_many(services.due_sources())
 
 
-DEFAULT_JOBS: list[Callable[[], None]] = [run_due_harvests]
+def remind_late_reviewers() -> None:
+    from ssehub.calls.reviewing import remind
+
+    remind()
+
+
+DEFAULT_JOBS: list[Callable[[], None]] = [run_due_harvests, remind_late_reviewers]
 
 
 class Scheduler:
