@@ -19,8 +19,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ssehub.calls import permissions
-from ssehub.calls.conflicts import call_conflicts, normalise_name
+from ssehub.calls.conflicts import call_conflicts
 from ssehub.calls.models import Assignment, Bid, Call, CallRole, Submission
+from ssehub.calls.names import normalise_name
 from ssehub.calls.solver import Infeasible, Solution, solve
 from ssehub.core.roles import require
 

@@ -16,7 +16,7 @@ import re
 
 from django.utils.translation import gettext as _
 
-from ssehub.calls.conflicts import normalise_name
+from ssehub.calls.names import normalise_name
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
@@ -57,12 +57,12 @@ def blind_copy(data: bytes) -> bytes:
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import NameObject
 
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
+    # A new document made of the pages alone: the catalogue's /Metadata (XMP), the /Info
+    # dictionary and any object only they referenced are left behind.
+    writer = PdfWriter()
+    for page in PdfReader(io.BytesIO(data)).pages:
+        writer.add_page(page)
     writer.metadata = None
-    root = writer.root_object
-    for key in ("/Metadata", "/PieceInfo"):
-        if NameObject(key) in root:
-            del root[NameObject(key)]
     for page in writer.pages:
         for key in ("/Metadata", "/PieceInfo"):
             if NameObject(key) in page:

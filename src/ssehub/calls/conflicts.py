@@ -9,13 +9,13 @@ or its reviews.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
 from ssehub.calls.models import Call, CallRole, Conflict, Profile, Submission
+from ssehub.calls.names import normalise_name
 
 WEBMAIL_DOMAINS = frozenset({
     "gmail.com", "googlemail.com", "yahoo.com", "yahoo.fr", "yahoo.es", "hotmail.com",
@@ -30,16 +30,6 @@ WEBMAIL_DOMAINS = frozenset({
 def webmail_domains() -> frozenset[str]:
     extra = getattr(settings, "SSEHUB_CALLS_WEBMAIL_DOMAINS", ())
     return WEBMAIL_DOMAINS | {d.lower() for d in extra}
-
-
-def normalise_name(name: str) -> str:
-    """Case, accents, commas and spacing do not make two people different."""
-    text = unicodedata.normalize("NFKD", name or "")
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
-    if "," in text:  # "Dupont, Marie" -> "marie dupont"
-        last, _sep, first = text.partition(",")
-        text = f"{first} {last}"
-    return " ".join(text.replace(".", " ").split())
 
 
 def _domain(email: str) -> str:
