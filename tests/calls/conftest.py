@@ -88,6 +88,12 @@ class World:
                                ("paper.pdf", pdf or make_pdf()))
 
 
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """Eight accounts per test: PBKDF2 would spend seconds on hashing alone."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def world(db) -> World:
     return World()
@@ -95,3 +101,13 @@ def world(db) -> World:
 
 def login(client, u) -> None:
     assert client.login(username=u.username, password=PASSWORD)
+
+
+def assigned_world(world: World, papers: int = 2):
+    """Papers submitted and the assignment confirmed (2 reviewers per paper)."""
+    from ssehub.calls import assignment
+
+    subs = [world.submit(title=f"Paper {i} on solidarity finance") for i in range(papers)]
+    assignment.propose(world.call)
+    assignment.confirm(world.call)
+    return subs
