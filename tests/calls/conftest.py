@@ -85,7 +85,7 @@ class World:
                    "language": "en", "sdgs": [8]}
         payload.update(data)
         return services.submit(self.call, author, payload, authors,
-                               ("paper.pdf", pdf or make_pdf()))
+                               (f"{author.username}-draft.pdf", pdf or make_pdf()))
 
 
 @pytest.fixture(autouse=True)
