@@ -40,7 +40,7 @@ def test_bulk_decision_and_notification_in_the_authors_language(world):
     assert decisions.notify(world.call, actor=world.chair) == 2
     assert decisions.notify(world.call, actor=world.chair) == 0  # once
     by_subject = {m.subject: m for m in mail.outbox}
-    accept_mail = next(m for m in mail.outbox if f"#{accepted.pk}" in m.body)
+    accept_mail = next(m for m in mail.outbox if accepted.title in m.body)
     assert "accepté" in accept_mail.body  # French template
     assert "Authors: strong paper" in accept_mail.body
     assert "Committee only" not in accept_mail.body

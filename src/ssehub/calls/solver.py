@@ -7,7 +7,8 @@ possible gain in affinity. Maximum flow at minimum cost then fills every minimum
 some assignment can, and among those maximises the total affinity: an exact optimum, since
 the flow polytope is integral. Conflicted and "not willing" pairs have no arc at all.
 
-This module knows nothing of Django: ``bench/bench_calls.py`` times it on synthetic data.
+This module knows nothing of the hub's models (only Django's gettext, for its messages):
+``bench/bench_calls.py`` times it on synthetic data.
 When no complete assignment exists it raises :class:`Infeasible` saying what is missing,
 never a partial answer.
 """
@@ -18,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from django.utils.translation import gettext as _
 
 SCALE = 1_000_000  # affinities in [0, 1] become integer costs with six decimals
 
@@ -83,7 +85,7 @@ def solve(
     need = _per_reviewer(k, n_papers)
     lo, hi = _per_reviewer(min_load, n_reviewers), _per_reviewer(max_load, n_reviewers)
     labels = list(paper_labels) if paper_labels is not None else [
-        f"paper {i + 1}" for i in range(n_papers)]
+        _("paper %(n)s") % {"n": i + 1} for i in range(n_papers)]
     total = int(need.sum())
     _precheck(n_papers, papers, need, lo, hi, total, labels)
 
@@ -105,7 +107,8 @@ def solve(
     flow.set_nodes_supplies(np.arange(sink + 1), supplies)
     status = flow.solve_max_flow_with_min_cost()
     if status != flow.OPTIMAL:
-        raise Infeasible([f"the flow solver stopped with status {status}"])
+        raise Infeasible([_("the flow solver stopped with status %(status)s") % {
+            "status": status}])
     flows = flow.flows(arcs)
     got = flows[:n_papers]
     edge_flow = flows[n_papers:n_papers + len(papers)]
@@ -113,20 +116,22 @@ def solve(
     problems, shortages = [], []
     for i in np.nonzero(got < need)[0]:
         eligible = int((papers == i).sum())
-        shortages.append(Shortage(int(i), int(need[i] - got[i]), eligible,
-                                  "its eligible reviewers are all at their maximum load"))
-        problems.append(f"{labels[i]}: {int(need[i] - got[i])} review(s) short: its "
-                        f"{eligible} eligible reviewers are all at their maximum load")
+        reason = _("its %(eligible)s eligible reviewers are all at their maximum load") % {
+            "eligible": eligible}
+        shortages.append(Shortage(int(i), int(need[i] - got[i]), eligible, reason))
+        problems.append(_("%(paper)s: %(n)s review(s) short: %(reason)s") % {
+            "paper": labels[i], "n": int(need[i] - got[i]), "reason": reason})
     if problems:
-        problems.append(f"{int(total - got.sum())} of {total} reviews cannot be placed: add "
-                        "reviewers or raise the maximum load")
+        problems.append(_("%(n)s of %(total)s reviews cannot be placed: add reviewers or raise "
+                          "the maximum load") % {"n": int(total - got.sum()), "total": total})
         raise Infeasible(problems, shortages)
     short = np.nonzero(low_flow < lo)[0]
     if len(short):
-        raise Infeasible([
-            f"{len(short)} reviewer(s) cannot reach their minimum load (e.g. reviewer "
-            f"{int(short[0]) + 1}: {int(low_flow[short[0]])} of {int(lo[short[0]])}) "
-            "without breaking a conflict, a bid or a maximum: lower the minimum load"])
+        raise Infeasible([_(
+            "%(n)s reviewer(s) cannot reach their minimum load (e.g. reviewer %(r)s: %(got)s "
+            "of %(min)s) without breaking a conflict, a bid or a maximum: lower the minimum "
+            "load") % {"n": len(short), "r": int(short[0]) + 1, "got": int(low_flow[short[0]]),
+                       "min": int(lo[short[0]])}])
     chosen = np.nonzero(edge_flow)[0]
     pairs = list(zip(papers[chosen].tolist(), reviewers[chosen].tolist(), strict=True))
     loads = np.bincount(reviewers[chosen], minlength=n_reviewers)
@@ -139,16 +144,19 @@ def _precheck(n_papers, papers, need, lo, hi, total, labels) -> None:
     eligible = np.bincount(papers, minlength=n_papers)
     for i in np.nonzero(eligible < need)[0]:
         shortages.append(Shortage(int(i), int(need[i] - eligible[i]), int(eligible[i]),
-                                  "too few eligible reviewers"))
-        problems.append(f"{labels[i]}: needs {int(need[i])} reviews but has only "
-                        f"{int(eligible[i])} eligible reviewer(s) (the others are conflicted, "
-                        "not willing or already assigned)")
+                                  _("too few eligible reviewers")))
+        problems.append(_("%(paper)s: needs %(k)s reviews but has only %(n)s eligible "
+                          "reviewer(s) (the others are conflicted, not willing or already "
+                          "assigned)") % {"paper": labels[i], "k": int(need[i]),
+                                          "n": int(eligible[i])})
     capacity = int(hi.sum())
     if capacity < total:
-        problems.append(f"the reviewers can take {capacity} reviews in all at their maximum "
-                        f"load, {total} are needed: {total - capacity} missing")
+        problems.append(_("the reviewers can take %(capacity)s reviews in all at their maximum "
+                          "load, %(total)s are needed: %(missing)s missing") % {
+            "capacity": capacity, "total": total, "missing": total - capacity})
     if int(lo.sum()) > total:
-        problems.append(f"the minimum loads add up to {int(lo.sum())} reviews but only {total} "
-                        "are needed: lower the minimum load")
+        problems.append(_("the minimum loads add up to %(sum)s reviews but only %(total)s are "
+                          "needed: lower the minimum load") % {"sum": int(lo.sum()),
+                                                               "total": total})
     if problems:
         raise Infeasible(problems, shortages)
