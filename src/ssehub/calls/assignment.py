@@ -95,12 +95,13 @@ def affinity_matrix(call: Call, submissions: list[Submission], roles: list[CallR
         [publications_text(r.user) for r in roles],
     )
     out = np.zeros((len(submissions), len(roles)))
+    reviewer_topics = [_reviewer_topics(role) for role in roles]
     for i, sub in enumerate(submissions):
         topics = _topics(sub)
         for j, role in enumerate(roles):
             level = bids.get((sub.pk, role.user_id))
             bid = BID_SCORE.get(level, 0.0) if level != Bid.Level.UNWILLING else 0.0
-            overlap = len(topics & _reviewer_topics(role)) / len(topics) if topics else 0.0
+            overlap = len(topics & reviewer_topics[j]) / len(topics) if topics else 0.0
             out[i, j] = (WEIGHTS["bid"] * bid + WEIGHTS["topic"] * overlap
                          + WEIGHTS["text"] * texts[i, j])
     return out
