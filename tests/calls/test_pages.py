@@ -105,3 +105,24 @@ def test_outside_text_is_escaped(world, client):
     page = client.get(f"/calls/paper/{sub.pk}/").content.decode()
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_reserved_slug_is_refused(world):
+    from django.core.exceptions import ValidationError
+
+    from ssehub.calls import services
+
+    with pytest.raises(ValidationError, match="reserved"):
+        services.create_call(call_data(slug="new"), actor=world.chair)
+
+
+def test_reviewer_declares_a_conflict_during_bidding(world, client):
+    sub = world.submit()
+    rev = world.reviewers[0]
+    login(client, rev)
+    page = client.get(f"/calls/paper/{sub.pk}/").content.decode()
+    assert "Declare a conflict" in page
+    response = client.post(f"/calls/paper/{sub.pk}/", {"declare_conflict": "1",
+                                                       "reason": "I know this work"})
+    assert response.status_code == 302
+    assert client.get(f"/calls/paper/{sub.pk}/").status_code == 403

@@ -25,6 +25,15 @@ def validate_timezone(value: str) -> None:
         raise ValidationError(_("%(tz)s is not a known time zone."), params={"tz": value}) from exc
 
 
+RESERVED_SLUGS = frozenset({"new", "profile", "mine", "paper"})  # /calls/<these>/ are pages
+
+
+def validate_slug(value: str) -> None:
+    if value in RESERVED_SLUGS:
+        raise ValidationError(_("%(slug)s is reserved: choose another short name."),
+                              params={"slug": value})
+
+
 def default_criteria() -> list[dict]:
     return [
         {"key": "relevance", "label": "Relevance to the call", "min": 1, "max": 5, "weight": 1.0},
@@ -44,7 +53,7 @@ def default_text_fields() -> list[dict]:
 class Call(models.Model):
     """One call for papers and its conference (the Task Force repeats one every three years)."""
 
-    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True, validators=[validate_slug])
     title = models.CharField(_("title"), max_length=300)
     description = models.TextField(_("description"), blank=True)
     themes = models.JSONField(_("themes"), default=list, blank=True)

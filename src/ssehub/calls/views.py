@@ -8,7 +8,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -334,7 +334,9 @@ def paper(request: HttpRequest, pk: int) -> HttpResponse:
                                           reason=request.POST.get("reason", ""))
                 messages.success(request, _("Your conflict is recorded: this paper is no longer "
                                             "yours to review."))
-                return redirect("calls:reviewing", call.slug)
+                if permissions.is_reviewer(user, call):
+                    return redirect("calls:reviewing", call.slug)
+                return redirect("calls:detail", call.slug)
         except services.WorkflowError as exc:
             messages.error(request, str(exc))
         return redirect("calls:paper", pk)
@@ -348,6 +350,8 @@ def paper(request: HttpRequest, pk: int) -> HttpResponse:
         "committee": committee, "manager": permissions.is_manager(user, call),
         "reviews": reviews,
         "can_review": permissions.can_review(user, submission),
+        "can_declare": not permissions.is_author(user, submission) and (
+            permissions.is_reviewer(user, call) or permissions.is_committee(user, call)),
         "comments": submission.comments.select_related("author") if committee else [],
         "meta": getattr(submission, "meta_review", None) if committee else None,
         "version": submission.latest_version,
@@ -394,11 +398,7 @@ def call_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             call = services.create_call(form.call_data(), actor=request.user)
-        except Exception as exc:  # full_clean's ValidationError: shown on the form
-            from django.core.exceptions import ValidationError
-
-            if not isinstance(exc, ValidationError):
-                raise
+        except ValidationError as exc:  # the model's own checks (dates in order...)
             form.add_error(None, exc)
         else:
             messages.success(request, _("The call is created."))
