@@ -127,3 +127,15 @@ def test_affinity_uses_topics_and_library_publications(world):
     by_user = {r.user.username: a for r, a in zip(roles, aff, strict=True)}
     assert by_user["r2"] > by_user["r1"]  # publications in the library
     assert by_user["r3"] > by_user["r4"]  # declared topic "water"
+
+
+def test_hand_made_assignments_survive_a_new_proposal_and_count(world):
+    sub = world.submit()
+    other = world.submit(title="Other")
+    manual = assignment.add(sub, world.reviewers[3], actor=world.chair)
+    assignment.propose(world.call, actor=world.chair)
+    assert Assignment.objects.filter(pk=manual.pk).exists()
+    assert sub.assignments.count() == 2  # the hand-made one plus one from the solver
+    assert other.assignments.count() == 2
+    assignment.propose(world.call, actor=world.chair)
+    assert Assignment.objects.filter(pk=manual.pk).exists() and sub.assignments.count() == 2

@@ -126,3 +126,18 @@ def test_reviewer_declares_a_conflict_during_bidding(world, client):
                                                        "reason": "I know this work"})
     assert response.status_code == 302
     assert client.get(f"/calls/paper/{sub.pk}/").status_code == 403
+
+
+@pytest.mark.parametrize("criteria, text_fields, message", [
+    ([{"key": "x", "label": "X", "min": 5, "max": 1}], [], "min must be below max"),
+    ([{"key": "x", "label": "X", "min": 1, "max": 5}] * 2, [], "same key"),
+    ([{"key": "bad key", "label": "X", "min": 1, "max": 5}], [], "needs a key"),
+    ([{"key": "x", "label": "X", "min": "a", "max": 5}], [], "whole numbers"),
+    ([], [{"key": "c", "label": "C", "audience": "everyone"}], "audience"),
+])
+def test_a_broken_review_form_is_refused(world, criteria, text_fields, message):
+    from django.core.exceptions import ValidationError
+
+    world.call.criteria, world.call.text_fields = criteria, text_fields
+    with pytest.raises(ValidationError, match=message):
+        world.call.full_clean()

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from ssehub.calls import services
@@ -112,8 +113,6 @@ def test_revisions_keep_every_version_until_the_full_paper_deadline(world):
 
 
 def test_only_authors_revise(world):
-    from django.core.exceptions import PermissionDenied
-
     sub = world.submit()
     with pytest.raises(PermissionDenied):
         services.revise(sub, world.bob, pdf=("x.pdf", make_pdf()))
@@ -164,3 +163,32 @@ def test_suggest_button_ticks_the_mappers_goals_without_submitting(world, client
     assert re.search(r'name="sdgs" value="8"[^>]*checked', html)
     assert not re.search(r'name="sdgs" value="14"[^>]*checked', html)  # life below water
     assert not world.call.submissions.exists()
+
+
+def test_withdrawn_paper_leaves_the_workflow(world, client):
+    from ssehub.calls import assignment, reviewing
+
+    sub = world.submit()
+    keep = world.submit(title="Kept")
+    with pytest.raises(PermissionDenied):
+        services.withdraw(sub, world.bob)
+    login(client, world.ann)
+    assert client.post(f"/calls/mine/{sub.pk}/", {"withdraw": "1"}).status_code == 302
+    sub.refresh_from_db()
+    assert sub.withdrawn
+    assert "Withdrawn" in client.get(f"/calls/mine/{sub.pk}/").content.decode()
+    with pytest.raises(WorkflowError, match="withdrawn"):
+        services.revise(sub, world.ann, pdf=("x.pdf", make_pdf()))
+    assignment.propose(world.call)
+    assert not sub.assignments.exists() and keep.assignments.count() == 2
+    assert [p.submission for p in reviewing.progress(world.call)] == [keep]
+
+
+def test_a_decided_paper_cannot_be_withdrawn(world):
+    from ssehub.calls import decisions
+
+    sub = world.submit()
+    decisions.decide(world.call, [sub.pk], "reject")
+    sub.refresh_from_db()
+    with pytest.raises(WorkflowError, match="cannot be withdrawn"):
+        services.withdraw(sub, world.ann)

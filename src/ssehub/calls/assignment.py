@@ -5,8 +5,8 @@ Affinity of a (paper, reviewer) pair, in [0, 1]:
 + 0.25 × topic overlap (share of the paper's keywords and SDGs among the reviewer's topics)
 + 0.25 × text similarity (TF-IDF cosine between the paper and the reviewer's publications in
   the hub's library, found by the reviewer's full name among item creators).
-Conflicted pairs are never offered to the solver. Confirmed assignments stay fixed; a new
-proposal only replaces the unconfirmed one.
+Conflicted pairs are never offered to the solver. Confirmed and hand-made assignments stay
+fixed; a new proposal only replaces the solver's previous, unconfirmed one.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from ssehub.calls import permissions
@@ -122,8 +123,10 @@ def propose(call: Call, *, actor=None) -> Summary:
         require(permissions.is_manager(actor, call), _("Only the call's chairs can assign."))
     submissions = list(call.submissions.filter(withdrawn=False).prefetch_related("authors"))
     roles = _reviewer_roles(call)
-    Assignment.objects.filter(submission__call=call, confirmed=False).delete()
-    fixed = list(Assignment.objects.filter(submission__call=call, confirmed=True))
+    # The solver's own earlier proposal goes; confirmed and hand-made assignments stay fixed.
+    Assignment.objects.filter(submission__call=call, confirmed=False, manual=False).delete()
+    fixed = list(Assignment.objects.filter(submission__call=call, submission__withdrawn=False)
+                  .filter(Q(confirmed=True) | Q(manual=True)))
     fixed_pairs = {(a.submission_id, a.reviewer_id) for a in fixed}
     conflicts = call_conflicts(call, [r.user_id for r in roles])
     unwilling = set(Bid.objects.filter(submission__call=call, level=Bid.Level.UNWILLING)

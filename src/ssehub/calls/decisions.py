@@ -17,7 +17,7 @@ def decide(call: Call, submission_ids: list[int], decision: str, *, actor=None) 
     """Record one decision for many papers. A chair conflicted with a paper cannot decide it."""
     if decision not in Submission.Decision.values or not decision:
         raise WorkflowError(_("Choose accept, accept with revisions or reject."))
-    subs = list(call.submissions.filter(pk__in=submission_ids))
+    subs = list(call.submissions.filter(pk__in=submission_ids, withdrawn=False))
     if actor is not None:
         require(permissions.is_manager(actor, call), _("Only the call's chairs decide."))
         for sub in subs:

@@ -50,6 +50,39 @@ def default_text_fields() -> list[dict]:
     ]
 
 
+def review_form_problems(criteria, text_fields) -> list[str]:
+    """What is wrong with a review form typed as JSON in the back office (empty: nothing).
+    A bad form would break every reviewer's page, so it is refused when saved."""
+    problems: list[str] = []
+    keys: set[str] = set()
+    if not isinstance(criteria, list) or not isinstance(text_fields, list):
+        return [str(_("The criteria and the text fields are lists."))]
+    for c in criteria:
+        if not isinstance(c, dict) or not str(c.get("key", "")).isidentifier() \
+                or not c.get("label"):
+            problems.append(str(_("Each criterion needs a key (letters, digits, _) and a "
+                                  "label.")))
+            continue
+        try:
+            low, high, weight = int(c["min"]), int(c["max"]), float(c.get("weight", 1))
+        except (KeyError, TypeError, ValueError):
+            problems.append(str(_("Criterion %(key)s needs whole numbers min and max.")
+                                % {"key": c["key"]}))
+            continue
+        if low >= high or weight < 0:
+            problems.append(str(_("Criterion %(key)s: min must be below max and the weight "
+                                  "positive.") % {"key": c["key"]}))
+        keys.add(c["key"])
+    if len(keys) != len(criteria):
+        problems.append(str(_("Two criteria have the same key.")))
+    for f in text_fields:
+        if not isinstance(f, dict) or not str(f.get("key", "")).isidentifier() \
+                or not f.get("label") or f.get("audience") not in ("authors", "committee"):
+            problems.append(str(_('Each text field needs a key, a label and an audience, '
+                                  '"authors" or "committee".')))
+    return problems
+
+
 class Call(models.Model):
     """One call for papers and its conference (the Task Force repeats one every three years)."""
 
@@ -113,6 +146,9 @@ class Call(models.Model):
                                     "conference."))
         if self.min_load > self.max_load:
             raise ValidationError(_("The minimum load is larger than the maximum load."))
+        problems = review_form_problems(self.criteria, self.text_fields)
+        if problems:
+            raise ValidationError({"criteria": problems})
 
 
 class CallRole(models.Model):

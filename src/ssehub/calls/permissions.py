@@ -74,7 +74,8 @@ def can_view_paper(user, submission: Submission) -> bool:
 
 
 def can_review(user, submission: Submission) -> bool:
-    return is_assigned(user, submission) and not is_conflicted(user, submission)
+    return (not submission.withdrawn and is_assigned(user, submission)
+            and not is_conflicted(user, submission))
 
 
 def can_see_reviews(user, submission: Submission) -> bool:

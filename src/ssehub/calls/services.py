@@ -225,6 +225,8 @@ def revise(submission: Submission, actor, data: dict[str, Any] | None = None,
            ) -> Submission:
     """Authors change their submission until the full-paper deadline; each PDF is a version."""
     require(permissions.is_author(actor, submission), _("Only its authors can revise a paper."))
+    if submission.withdrawn:
+        raise WorkflowError(_("This paper is withdrawn."))
     _check_open(submission.call, actor, "paper_deadline", _("full-paper"))
     if data is not None:
         _validate(submission.call, data, authors if authors is not None else [
@@ -242,6 +244,19 @@ def revise(submission: Submission, actor, data: dict[str, Any] | None = None,
             store_pdf(submission, pdf[1], pdf[0])
         except blind.FileRejected as exc:
             raise WorkflowError(str(exc)) from exc
+    return submission
+
+
+@transaction.atomic
+def withdraw(submission: Submission, actor) -> Submission:
+    """Authors withdraw a paper before its decision: it leaves assignment and reviewing, and
+    is kept (with its versions) for the record."""
+    require(permissions.is_author(actor, submission), _("Only its authors can withdraw a paper."))
+    if submission.decision:
+        raise WorkflowError(_("A paper with a decision cannot be withdrawn."))
+    submission.withdrawn = True
+    submission.save(update_fields=["withdrawn", "updated_at"])
+    submission.assignments.filter(confirmed=False).delete()
     return submission
 
 

@@ -197,6 +197,14 @@ def my_submission(request: HttpRequest, pk: int) -> HttpResponse:
     if not permissions.is_author(request.user, submission):
         raise PermissionDenied(_("This is not your submission."))
     call = submission.call
+    if request.method == "POST" and "withdraw" in request.POST:
+        try:
+            services.withdraw(submission, request.user)
+        except services.WorkflowError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Your paper is withdrawn."))
+        return redirect("calls:my_submission", pk)
     form = None
     if submission.accepted and submission.notified_at:
         form = FileForm(request.POST or None, request.FILES or None)
@@ -216,7 +224,7 @@ def my_submission(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "calls/my_submission.html", {
         "submission": submission, "call": call, "form": form, "reviews": reviews,
         "versions": submission.versions.all(),
-        "can_revise": timezone.now() <= call.paper_deadline,
+        "can_revise": timezone.now() <= call.paper_deadline and not submission.withdrawn,
         "paper_deadline": services.show_date(call.paper_deadline, tz),
         "meta": getattr(submission, "meta_review", None) if submission.notified_at else None,
     })
@@ -301,8 +309,9 @@ def reviewing_home(request: HttpRequest, slug: str) -> HttpResponse:
                     .values_list("submission_id", "level"))
         papers = [(s, bids.get(s.pk, "")) for s in call.submissions.filter(withdrawn=False)
                   if permissions.can_view_paper(user, s)]
-    assigned = Assignment.objects.filter(reviewer=user, confirmed=True,
-                                         submission__call=call).select_related("submission")
+    assigned = Assignment.objects.filter(reviewer=user, confirmed=True, submission__call=call,
+                                         submission__withdrawn=False
+                                         ).select_related("submission")
     done = set(call.submissions.filter(reviews__reviewer=user,
                                        reviews__submitted_at__isnull=False)
                .values_list("pk", flat=True))
