@@ -169,3 +169,23 @@ def test_export_pages(world, client):
     assert response.status_code == 200 and response.content[:2] == b"PK"
     login(client, world.reviewers[0])
     assert client.get(f"/calls/{world.call.slug}/export/reviews.csv").status_code == 403
+
+
+def test_nothing_is_public_before_the_authors_are_told(world, client):
+    accepted = reviewed(world, 1)[0]
+    decisions.decide(world.call, [accepted.pk], "accept")
+    assert accepted.title not in client.get(f"/calls/{world.call.slug}/abstracts/").content.decode()
+    decisions.notify(world.call)
+    assert accepted.title in client.get(f"/calls/{world.call.slug}/abstracts/").content.decode()
+    assert accepted.title in client.get(f"/calls/{world.call.slug}/").content.decode()
+
+
+def test_conflicted_committee_member_does_not_export_the_paper(world):
+    from ssehub.calls import services
+
+    subs = reviewed(world, 2)
+    services.declare_conflict(subs[0], world.committee, actor=world.ann)
+    ids = [row[0] for row in exports.rows(world.call, world.committee, "submissions")[1:]]
+    assert ids == [subs[1].pk]
+    ids = {row[0] for row in exports.rows(world.call, world.committee, "reviews")[1:]}
+    assert ids == {subs[1].pk}

@@ -132,7 +132,7 @@ def call_conflicts(call: Call, user_ids: list[int] | None = None
     users = get_user_model().objects.filter(pk__in=set(user_ids))
     people = [person(u) for u in users]
     out: dict[tuple[int, int], list[str]] = {}
-    submissions = call.submissions.filter(withdrawn=False).prefetch_related("authors")
+    submissions = call.submissions.prefetch_related("authors")
     for sub in submissions:
         facts = paper(sub)
         for who in people:
@@ -143,3 +143,10 @@ def call_conflicts(call: Call, user_ids: list[int] | None = None
         out.setdefault((conflict.submission_id, conflict.user_id), []).append(
             str(conflict.get_source_display()))
     return out
+
+
+def conflicted_ids(user, call: Call) -> set[int]:
+    """The submissions of a call that ``user`` is conflicted with, in one pass (for lists)."""
+    if user is None or not user.is_authenticated:
+        return set()
+    return {sub_id for sub_id, _uid in call_conflicts(call, [user.pk])}

@@ -13,6 +13,7 @@ import io
 from django.utils.translation import gettext as _
 
 from ssehub.calls import permissions
+from ssehub.calls.conflicts import conflicted_ids
 from ssehub.calls.models import Call
 from ssehub.calls.reviewing import weighted_score
 from ssehub.core.roles import require
@@ -28,8 +29,9 @@ def _safe(value) -> object:
 def rows(call: Call, user, what: str) -> list[list]:
     require(permissions.is_committee(user, call), _("Only the committee exports."))
     manager = permissions.is_manager(user, call)
+    hidden = conflicted_ids(user, call)
     subs = [s for s in call.submissions.prefetch_related("authors", "reviews__reviewer")
-            if not permissions.is_conflicted(user, s)]
+            if s.pk not in hidden]
     if what == "submissions":
         head = ["id", "title", "language", "keywords", "sdgs", "decision", "reviews", "mean"]
         if manager:

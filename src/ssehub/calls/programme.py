@@ -89,9 +89,11 @@ def ical(call: Call, now: datetime) -> str:
 
 
 def accepted_papers(call: Call) -> list[Submission]:
+    """Accepted papers whose authors have been told: nothing is public before that."""
     return list(call.submissions.filter(decision__in=[Submission.Decision.ACCEPT,
                                                       Submission.Decision.REVISIONS],
-                                        withdrawn=False).prefetch_related("authors"))
+                                        notified_at__isnull=False, withdrawn=False)
+                .prefetch_related("authors"))
 
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")

@@ -197,10 +197,13 @@ def progress(call: Call, user=None) -> list[Progress]:
     """Per paper: reviews in and missing, weighted scores and their spread (committee only)."""
     if user is not None:
         require(permissions.is_committee(user, call), _("Only the committee sees progress."))
+    from ssehub.calls.conflicts import conflicted_ids
+
     out = []
+    hidden = conflicted_ids(user, call) if user is not None else set()
     subs = call.submissions.filter(withdrawn=False).prefetch_related("assignments", "reviews")
     for sub in subs:
-        if user is not None and permissions.is_conflicted(user, sub):
+        if sub.pk in hidden:
             continue
         assigned = [a for a in sub.assignments.all() if a.confirmed]
         reviews = [r for r in sub.reviews.all() if r.is_submitted]
