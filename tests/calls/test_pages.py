@@ -141,3 +141,36 @@ def test_a_broken_review_form_is_refused(world, criteria, text_fields, message):
     world.call.criteria, world.call.text_fields = criteria, text_fields
     with pytest.raises(ValidationError, match=message):
         world.call.full_clean()
+
+
+def test_chair_edits_the_review_form_on_the_web(world, client):
+    login(client, world.chair)
+    page = client.get(f"/calls/{world.call.slug}/manage/edit/").content.decode()
+    assert "relevance | Relevance to the call | 1 | 5 | 1.0" in page
+    local = world.call.local(world.call.abstract_deadline).strftime("%Y-%m-%dT%H:%M")
+    assert local in page  # dates shown in the call's own time zone
+    from django.forms.models import model_to_dict
+
+    from ssehub.calls.forms import CallForm
+
+    form = CallForm(instance=world.call)
+    data = {k: v for k, v in model_to_dict(world.call).items() if v is not None}
+    for name in ("opens_at", "abstract_deadline", "paper_deadline", "review_deadline",
+                 "notification_date", "conference_start", "conference_end"):
+        data[name] = form.initial[name].strftime("%Y-%m-%dT%H:%M")
+    data.update({"languages_list": ["en"], "themes_text": "care",
+                 "criteria_text": "impact | Impact on policy | 0 | 10 | 2",
+                 "text_fields_text": "summary | Summary for authors | authors"})
+    data.pop("criteria"), data.pop("text_fields")
+    response = client.post(f"/calls/{world.call.slug}/manage/edit/", data)
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    world.call.refresh_from_db()
+    assert world.call.criteria == [{"key": "impact", "label": "Impact on policy", "min": 0,
+                                    "max": 10, "weight": 2.0}]
+    assert world.call.text_fields[0]["audience"] == "authors"
+    assert world.call.themes == ["care"]
+    data["criteria_text"] = "impact | Impact | 10 | 0 | 1"
+    response = client.post(f"/calls/{world.call.slug}/manage/edit/", data)
+    assert response.status_code == 200 and "min must be below max" in response.content.decode()
+    login(client, world.committee)
+    assert client.get(f"/calls/{world.call.slug}/manage/edit/").status_code == 403

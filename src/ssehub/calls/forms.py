@@ -9,7 +9,15 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from ssehub.calls.models import Bid, Call, CallRole, Session, Submission
+from ssehub.calls.models import (
+    Bid,
+    Call,
+    CallRole,
+    Session,
+    Submission,
+    default_criteria,
+    default_text_fields,
+)
 from ssehub.calls.services import AuthorData
 
 AUTHOR_ROWS = 6
@@ -52,11 +60,61 @@ class CallForm(forms.ModelForm):
                   "reviews_per_paper", "min_load", "max_load", "series"]
         widgets = {name: DateTimeLocal() for name in DATE_FIELDS}
 
+    criteria_text = forms.CharField(
+        label=_("Scored criteria"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("One per line: key | label | lowest score | highest score | weight."))
+    text_fields_text = forms.CharField(
+        label=_("Free-text fields"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One per line: key | label | authors or committee (who reads it)."))
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["sdgs_list"].choices = sdg_choices()
         for name in DATE_FIELDS:
             self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+        call = self.instance
+        criteria = call.criteria if call.pk else default_criteria()
+        text_fields = call.text_fields if call.pk else default_text_fields()
+        self.initial.setdefault("criteria_text", "\n".join(
+            f"{c['key']} | {c['label']} | {c['min']} | {c['max']} | {c.get('weight', 1)}"
+            for c in criteria))
+        self.initial.setdefault("text_fields_text", "\n".join(
+            f"{f['key']} | {f['label']} | {f['audience']}" for f in text_fields))
+        if call.pk:  # dates are typed and shown in the call's own time zone
+            self.fields["slug"].disabled = True
+            for name in DATE_FIELDS:
+                self.initial[name] = call.local(getattr(call, name)).replace(tzinfo=None)
+            self.initial.update({"themes_text": ", ".join(call.themes),
+                                 "sdgs_list": call.sdgs, "languages_list": call.languages})
+
+    @staticmethod
+    def _rows(text: str, width: int) -> list[list[str]]:
+        rows = []
+        for line in text.splitlines():
+            if line.strip():
+                cells = [c.strip() for c in line.split("|")]
+                if len(cells) != width:
+                    raise forms.ValidationError(
+                        _("“%(line)s”: %(n)s parts separated by | are expected.")
+                        % {"line": line.strip(), "n": width})
+                rows.append(cells)
+        return rows
+
+    def clean_criteria_text(self) -> list[dict]:
+        if not self.cleaned_data["criteria_text"].strip():
+            return default_criteria()  # a call always has something to score
+        out = []
+        for key, label, low, high, weight in self._rows(self.cleaned_data["criteria_text"], 5):
+            try:
+                out.append({"key": key, "label": label, "min": int(low), "max": int(high),
+                            "weight": float(weight)})
+            except ValueError as exc:
+                raise forms.ValidationError(_("Scores and weights are numbers.")) from exc
+        return out
+
+    def clean_text_fields_text(self) -> list[dict]:
+        return [{"key": key, "label": label, "audience": audience}
+                for key, label, audience in self._rows(self.cleaned_data["text_fields_text"], 3)]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -77,6 +135,8 @@ class CallForm(forms.ModelForm):
                           if t.strip()]
         data["sdgs"] = self.cleaned_data["sdgs_list"]
         data["languages"] = self.cleaned_data["languages_list"]
+        data["criteria"] = self.cleaned_data["criteria_text"]
+        data["text_fields"] = self.cleaned_data["text_fields_text"]
         return data
 
 

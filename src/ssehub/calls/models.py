@@ -108,7 +108,7 @@ class Call(models.Model):
     max_file_bytes = models.PositiveIntegerField(_("largest PDF (bytes)"), default=20 * 1024 * 1024)
     criteria = models.JSONField(_("scored criteria"), default=default_criteria,
                                 help_text=_("[{key, label, min, max, weight}]"))
-    text_fields = models.JSONField(_("free-text fields"), default=default_text_fields,
+    text_fields = models.JSONField(_("free-text fields"), default=default_text_fields, blank=True,
                                    help_text=_('[{key, label, audience: "authors" or '
                                                '"committee"}]'))
     series = models.CharField(_("working paper series"), max_length=200,

@@ -88,6 +88,19 @@ def create_call(data: dict[str, Any], *, actor=None) -> Call:
 
 
 @transaction.atomic
+def update_call(call: Call, data: dict[str, Any], *, actor=None) -> Call:
+    """Change a call's description, dates and review form: its chairs and site editors."""
+    if actor is not None:
+        require(permissions.is_manager(actor, call), _("Only the call's chairs can do this."))
+    for key, value in data.items():
+        if key != "slug":
+            setattr(call, key, value)
+    call.full_clean()
+    call.save()
+    return call
+
+
+@transaction.atomic
 def add_member(call: Call, user, role: str, *, actor=None, topics: list[str] | None = None
                ) -> CallRole:
     """Put a user on the call's organising committee (chair, committee member or reviewer)."""

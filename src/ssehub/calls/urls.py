@@ -23,6 +23,7 @@ urlpatterns = [
     path("<slug:slug>/abstracts/", views.abstracts, name="abstracts"),
     path("<slug:slug>/abstracts.pdf", views.abstracts_pdf, name="abstracts_pdf"),
     path("<slug:slug>/manage/", views.manage, name="manage"),
+    path("<slug:slug>/manage/edit/", views.call_edit, name="edit"),
     path("<slug:slug>/manage/assignment/", views.assign, name="assign"),
     path("<slug:slug>/manage/decisions/", views.decide, name="decide"),
     path("<slug:slug>/manage/programme/", views.programme_edit, name="programme_edit"),

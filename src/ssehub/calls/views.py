@@ -408,11 +408,25 @@ def call_new(request: HttpRequest) -> HttpResponse:
         try:
             call = services.create_call(form.call_data(), actor=request.user)
         except ValidationError as exc:  # the model's own checks (dates in order...)
-            form.add_error(None, exc)
+            form.add_error(None, exc.messages)
         else:
             messages.success(request, _("The call is created."))
             return redirect("calls:manage", call.slug)
     return render(request, "calls/call_form.html", {"form": form})
+
+
+@manager_only
+def call_edit(request: HttpRequest, call: Call) -> HttpResponse:
+    form = CallForm(request.POST or None, instance=call)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_call(call, form.call_data(), actor=request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("calls:manage", call.slug)
+    return render(request, "calls/call_form.html", {"form": form, "call": call})
 
 
 @manager_only
