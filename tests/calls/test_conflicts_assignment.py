@@ -139,3 +139,19 @@ def test_hand_made_assignments_survive_a_new_proposal_and_count(world):
     assert other.assignments.count() == 2
     assignment.propose(world.call, actor=world.chair)
     assert Assignment.objects.filter(pk=manual.pk).exists() and sub.assignments.count() == 2
+
+
+@pytest.mark.parametrize("embeddings", [True, False])
+def test_cross_lingual_affinity_needs_the_embeddings(world, settings, embeddings):
+    from ssehub.calls.assignment import text_similarity
+
+    settings.SSEHUB_CALLS_AFFINITY_EMBEDDINGS = embeddings
+    sims = text_similarity(
+        ["Cooperativas de agua potable en comunidades rurales de Bolivia"],
+        ["Drinking water cooperatives in rural Bolivian communities",
+         "Gender equality in microfinance institutions", ""])
+    assert sims[0, 2] == 0  # no publication, no similarity
+    if embeddings:
+        assert sims[0, 0] > sims[0, 1] + 0.3
+    else:
+        assert sims[0, 0] < 0.3  # TF-IDF alone barely sees it (only "Bolivia" is shared)

@@ -3,8 +3,9 @@
 Affinity of a (paper, reviewer) pair, in [0, 1]:
   0.5 × bid (eager 1, willing 0.6, no bid 0.3; "not willing" removes the pair)
 + 0.25 × topic overlap (share of the paper's keywords and SDGs among the reviewer's topics)
-+ 0.25 × text similarity (TF-IDF cosine between the paper and the reviewer's publications in
-  the hub's library, found by the reviewer's full name among item creators).
++ 0.25 × text similarity (TF-IDF cosine, and multilingual embeddings, between the paper and
+  the reviewer's publications in the hub's library, found by the reviewer's full name among
+  item creators).
 Conflicted pairs are never offered to the solver. Confirmed and hand-made assignments stay
 fixed; a new proposal only replaces the solver's previous, unconfirmed one.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
@@ -75,16 +77,32 @@ def publications_text(user) -> str:
 
 
 def text_similarity(papers: list[str], profiles: list[str]) -> np.ndarray:
-    """TF-IDF cosine (papers × reviewers); zero for a reviewer with no publication."""
+    """Similarity (papers × reviewers) in [0, 1]; zero for a reviewer with no publication.
+
+    TF-IDF cosine catches shared vocabulary; with ``SSEHUB_CALLS_AFFINITY_EMBEDDINGS`` (on by
+    default) the hub's multilingual encoder also matches a Spanish paper with English
+    publications on the same subject, which TF-IDF cannot. Unrelated texts have an embedding
+    cosine around 0.1-0.2, so it is rescaled from [0.2, 1] to [0, 1]; the larger of the two
+    similarities counts."""
     out = np.zeros((len(papers), len(profiles)))
-    if not papers or not any(p.strip() for p in profiles):
+    present = [i for i, p in enumerate(profiles) if p.strip()]
+    if not papers or not present:
         return out
     from sklearn.feature_extraction.text import TfidfVectorizer
 
+    kept = [profiles[i] for i in present]
     vectorizer = TfidfVectorizer(sublinear_tf=True, min_df=1, strip_accents="unicode")
-    matrix = vectorizer.fit_transform(papers + profiles)
-    sims = (matrix[: len(papers)] @ matrix[len(papers):].T).toarray()
-    return np.clip(sims, 0, 1)
+    matrix = vectorizer.fit_transform(papers + kept)
+    sims = np.clip((matrix[: len(papers)] @ matrix[len(papers):].T).toarray(), 0, 1)
+    if getattr(settings, "SSEHUB_CALLS_AFFINITY_EMBEDDINGS", True):
+        from ssehub.core.embeddings import encode
+
+        vectors = encode([t[:5000] for t in papers + kept])
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+        cosine = vectors[: len(papers)] @ vectors[len(papers):].T
+        sims = np.maximum(sims, np.clip((cosine - 0.2) / 0.8, 0, 1))
+    out[:, present] = sims
+    return out
 
 
 def affinity_matrix(call: Call, submissions: list[Submission], roles: list[CallRole]
