@@ -189,3 +189,23 @@ def test_conflicted_committee_member_does_not_export_the_paper(world):
     assert ids == [subs[1].pk]
     ids = {row[0] for row in exports.rows(world.call, world.committee, "reviews")[1:]}
     assert ids == {subs[1].pk}
+
+
+def test_chair_edits_and_deletes_a_session_on_the_web(world, client):
+    accepted, session = _programme(world)
+    login(client, world.chair)
+    url = f"/calls/{world.call.slug}/manage/programme/"
+    page = client.get(f"{url}?session={session.pk}").content.decode()
+    local = world.call.local(session.starts_at).strftime("%Y-%m-%dT%H:%M")
+    assert local in page and "Delete the session" in page
+    response = client.post(url, {"session": session.pk, "title": "Renamed", "room": "Room 3",
+                                 "starts_at": local, "ends_at": world.call.local(
+                                     session.ends_at).strftime("%Y-%m-%dT%H:%M"),
+                                 "papers": [accepted.pk]})
+    assert response.status_code == 302
+    session.refresh_from_db()
+    assert session.title == "Renamed" and session.room == "Room 3"
+    assert list(session.papers.all()) == [accepted]
+    assert world.call.sessions.count() == 1
+    client.post(url, {"session": session.pk, "delete": "1"})
+    assert not world.call.sessions.exists()

@@ -35,6 +35,14 @@ def save_session(call: Call, data: dict, paper_ids: list[int], *, actor=None,
     return session
 
 
+@transaction.atomic
+def delete_session(session: Session, *, actor=None) -> None:
+    if actor is not None:
+        require(permissions.is_manager(actor, session.call),
+                _("Only the call's chairs edit the programme."))
+    session.delete()
+
+
 def public_sessions(call: Call) -> list[Session]:
     return list(call.sessions.prefetch_related("papers__authors", "chairs"))
 

@@ -35,7 +35,15 @@ from ssehub.calls.forms import (
     SessionForm,
     SubmissionForm,
 )
-from ssehub.calls.models import Assignment, Bid, Call, CallRole, Submission, SubmissionVersion
+from ssehub.calls.models import (
+    Assignment,
+    Bid,
+    Call,
+    CallRole,
+    Session,
+    Submission,
+    SubmissionVersion,
+)
 from ssehub.calls.solver import Infeasible
 from ssehub.core.roles import is_editor
 from ssehub.library import storage
@@ -508,20 +516,32 @@ def decide(request: HttpRequest, call: Call) -> HttpResponse:
 
 @manager_only
 def programme_edit(request: HttpRequest, call: Call) -> HttpResponse:
-    form = SessionForm(request.POST or None, call=call)
+    session_id = request.POST.get("session") or request.GET.get("session")
+    session = get_object_or_404(Session, pk=session_id, call=call) if session_id else None
+    if request.method == "POST" and "delete" in request.POST and session is not None:
+        programme.delete_session(session, actor=request.user)
+        messages.success(request, _("Session deleted."))
+        return redirect("calls:programme_edit", call.slug)
+    initial = {}
+    if session is not None:
+        initial = {"starts_at": call.local(session.starts_at).replace(tzinfo=None),
+                   "ends_at": call.local(session.ends_at).replace(tzinfo=None),
+                   "papers": list(session.papers.all())}
+    form = SessionForm(request.POST or None, call=call, instance=session, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = {k: form.cleaned_data[k] for k in ("title", "room", "starts_at", "ends_at",
                                                   "chair_names")}
         try:
             programme.save_session(call, data, [p.pk for p in form.cleaned_data["papers"]],
-                                   actor=request.user)
+                                   actor=request.user, session=session)
         except services.WorkflowError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("Session saved."))
             return redirect("calls:programme_edit", call.slug)
     return render(request, "calls/programme_edit.html",
-                  {"call": call, "form": form, "sessions": programme.public_sessions(call)})
+                  {"call": call, "form": form, "session": session,
+                   "sessions": programme.public_sessions(call)})
 
 
 @manager_only
