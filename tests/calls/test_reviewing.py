@@ -166,3 +166,32 @@ def test_conflicted_committee_member_cannot_see_reviews_or_comment(world):
         reviewing.comment(sub, world.committee, "x")
     assert sub.pk not in [p.submission.pk for p in reviewing.progress(world.call,
                                                                       world.committee)]
+
+
+def test_reviews_close_after_the_deadline_and_its_grace(world, settings):
+    sub = assigned_world(world, 1)[0]
+    settings.SSEHUB_CALLS_REVIEW_GRACE_DAYS = 2
+    world.call.review_deadline = timezone.now() - timedelta(days=1)
+    world.call.save()
+    reviewing.save_review(sub, reviewers_of(sub)[0], SCORES, TEXTS, submit=True)  # in grace
+    world.call.review_deadline = timezone.now() - timedelta(days=3)
+    world.call.save()
+    with pytest.raises(WorkflowError, match="review deadline has passed"):
+        reviewing.save_review(sub, reviewers_of(sub)[1], SCORES, TEXTS, submit=True)
+
+
+def test_forged_ids_are_not_found_not_server_errors(world, client):
+    login(client, world.chair)
+    url = f"/calls/{world.call.slug}/manage/assignment/"
+    assert client.post(url, {"action": "remove", "assignment": "x"}).status_code == 404
+    assert client.post(url, {"action": "add", "submission": ""}).status_code == 404
+    assert client.get(f"/calls/{world.call.slug}/manage/programme/?session=abc"
+                      ).status_code == 404
+
+
+def test_the_hubs_file_limit_caps_the_calls(world, settings):
+    from .conftest import make_pdf
+
+    settings.SSEHUB_MAX_FILE_BYTES = 300  # smaller than the call's own 20 MB
+    with pytest.raises(WorkflowError, match="largest accepted"):
+        world.submit(pdf=make_pdf())

@@ -173,7 +173,7 @@ class SubmissionForm(forms.Form):
         self.fields["pdf"].required = require_pdf
         self.fields["pdf"].help_text = _("At most %(mb)s MB. Remove your names from the paper "
                                          "itself: reviewers must not know who wrote it.") % {
-            "mb": f"{call.max_file_bytes / 1e6:.0f}"}
+            "mb": f"{call.file_limit / 1e6:.0f}"}
         self.fields["pdf"].widget.attrs["accept"] = "application/pdf"
         members = CallRole.objects.filter(call=call).exclude(role=CallRole.Role.CHAIR) \
             .select_related("user").order_by("user__last_name", "user__username")
@@ -196,11 +196,11 @@ class SubmissionForm(forms.Form):
 
     def clean_pdf(self):
         upload = self.cleaned_data.get("pdf")
-        if upload and upload.size > self.call.max_file_bytes:
+        if upload and upload.size > self.call.file_limit:
             raise forms.ValidationError(
                 _("The file is %(size)s MB; the largest accepted is %(max)s MB.")
                 % {"size": f"{upload.size / 1e6:.1f}",
-                   "max": f"{self.call.max_file_bytes / 1e6:.1f}"})
+                   "max": f"{self.call.file_limit / 1e6:.1f}"})
         return upload
 
     def authors(self) -> list[AuthorData]:

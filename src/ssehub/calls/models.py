@@ -128,6 +128,11 @@ class Call(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("calls:detail", args=[self.slug])
 
+    @property
+    def file_limit(self) -> int:
+        """The call's own PDF limit, never above the hub's (SSEHUB_MAX_FILE_BYTES)."""
+        return min(self.max_file_bytes, settings.SSEHUB_MAX_FILE_BYTES)
+
     def assignments_confirmed(self) -> bool:
         """Bidding is over once any assignment of the call is confirmed."""
         return Assignment.objects.filter(submission__call=self, confirmed=True).exists()

@@ -188,7 +188,7 @@ def _set_authors(submission: Submission, authors: list[AuthorData]) -> None:
 def store_pdf(submission: Submission, data: bytes, filename: str,
               kind: str = SubmissionVersion.Kind.SUBMISSION) -> SubmissionVersion:
     """Keep a new version (never overwrite one), with its blind copy and the name check."""
-    pages = blind.check_pdf(data, submission.call.max_file_bytes)
+    pages = blind.check_pdf(data, submission.call.file_limit)
     digest = storage.store(data)
     blind_data = blind.blind_copy(data)
     blind_digest = storage.store(blind_data)

@@ -56,6 +56,14 @@ def _submission(pk: int) -> Submission:
         raise Http404 from exc
 
 
+def _int(data, key: str) -> int:
+    """A posted id, or 404: a forged form gets "not found", never a server error."""
+    value = data.get(key, "")
+    if not value.isdigit():
+        raise Http404
+    return int(value)
+
+
 def manager_only(view):
     @wraps(view)
     def wrapper(request, slug, *args, **kwargs):
@@ -303,7 +311,7 @@ def reviewing_home(request: HttpRequest, slug: str) -> HttpResponse:
             if "topics" in request.POST:
                 services.set_topics(call, user, request.POST["topics"].split(","))
             for key, value in request.POST.items():
-                if key.startswith("bid_"):
+                if key.startswith("bid_") and key[4:].isdigit():
                     reviewing.bid(_submission(int(key[4:])), user, value)
         except services.WorkflowError as exc:
             messages.error(request, str(exc))
@@ -471,10 +479,10 @@ def assign(request: HttpRequest, call: Call) -> HttpResponse:
                 n = assignment.confirm(call, actor=request.user)
                 messages.success(request, _("%(n)s assignments confirmed.") % {"n": n})
             elif action == "remove":
-                assignment.remove(get_object_or_404(Assignment, pk=request.POST["assignment"],
+                assignment.remove(get_object_or_404(Assignment, pk=_int(request.POST, "assignment"),
                                                      submission__call=call), actor=request.user)
             elif action == "add":
-                sub = get_object_or_404(Submission, pk=request.POST.get("submission"), call=call)
+                sub = get_object_or_404(Submission, pk=_int(request.POST, "submission"), call=call)
                 reviewer = assignment.reviewer_by_name(call, request.POST.get("reviewer", ""))
                 assignment.add(sub, reviewer, actor=request.user)
         except Infeasible as exc:
@@ -516,8 +524,9 @@ def decide(request: HttpRequest, call: Call) -> HttpResponse:
 
 @manager_only
 def programme_edit(request: HttpRequest, call: Call) -> HttpResponse:
-    session_id = request.POST.get("session") or request.GET.get("session")
-    session = get_object_or_404(Session, pk=session_id, call=call) if session_id else None
+    source = request.POST if "session" in request.POST else request.GET
+    session = get_object_or_404(Session, pk=_int(source, "session"), call=call) \
+        if source.get("session") else None
     if request.method == "POST" and "delete" in request.POST and session is not None:
         programme.delete_session(session, actor=request.user)
         messages.success(request, _("Session deleted."))
