@@ -56,6 +56,9 @@ def urls(world, sub) -> list[str]:
     out += [reverse("calls:original_file", args=[sub.pk, v.pk]) for v in sub.versions.all()]
     out += [reverse("calls:export", args=[slug, w, f]) for w in ("submissions", "reviews")
             for f in ("csv", "xlsx")]
+    # The hub's API, search and feeds: a submission is not an item until it is published.
+    out += ["/api/items/", "/api/items/?q=Cooperative", "/api/search?q=solidarity",
+            "/search/?q=solidarity", "/feeds/latest.atom", "/items/"]
     return out
 
 
@@ -94,6 +97,8 @@ def test_reviewer_never_learns_who_wrote_the_paper(run, client):
         for secret in AUTHOR_SECRETS:
             assert secret not in text, (url, secret)
     assert seen >= 7  # the paper, its blind PDF, the review form, call, reviewing, programme
+    for url in ["/api/items/", "/api/search?q=solidarity", "/search/?q=solidarity"]:
+        assert client.get(url).status_code == 200, url  # really searched, found nothing
     blind = client.get(reverse("calls:blind_file", args=[sub.pk]))
     assert blind.status_code == 200 and 'filename="paper-' in blind["Content-Disposition"]
 
