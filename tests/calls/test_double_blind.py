@@ -184,3 +184,20 @@ def test_chair_sees_authors_and_the_original_file(run, client):
     version = sub.versions.first()
     original = client.get(reverse("calls:original_file", args=[sub.pk, version.pk]))
     assert original.status_code == 200 and b"Zorrilla" in original.content
+
+
+@pytest.mark.parametrize("lang", ["fr", "es"])
+def test_every_page_renders_in_french_and_spanish(run, client, lang):
+    world, sub = run
+    decisions.decide(world.call, [sub.pk], "revisions")
+    decisions.notify(world.call)
+    for who in (world.chair, world.ann, sub.assignments.first().reviewer):
+        client.logout()
+        login(client, who)
+        for url in urls(world, sub):
+            response = client.get(url, HTTP_ACCEPT_LANGUAGE=lang)
+            assert response.status_code in (200, 302, 403, 404), (who.username, url)
+    client.logout()
+    login(client, world.chair)
+    page = client.get(f"/calls/{world.call.slug}/manage/", HTTP_ACCEPT_LANGUAGE=lang)
+    assert {"fr": "Avancement", "es": "Avance"}[lang] in page.content.decode()
