@@ -192,3 +192,11 @@ def test_a_decided_paper_cannot_be_withdrawn(world):
     sub.refresh_from_db()
     with pytest.raises(WorkflowError, match="cannot be withdrawn"):
         services.withdraw(sub, world.ann)
+
+
+def test_bad_sdgs_and_overlong_abstracts_are_refused(world):
+    with pytest.raises(WorkflowError, match="1 to 17"):
+        world.submit(sdgs=[18])
+    with pytest.raises(WorkflowError, match="longer than"):
+        world.submit(abstract="x" * 10_001)
+    assert not world.call.submissions.exists()

@@ -36,6 +36,7 @@ class WorkflowError(ValueError):
     shown to the user as it is."""
 
 
+MAX_ABSTRACT = 10_000
 ORCID_RE = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
 
 
@@ -157,6 +158,14 @@ def _validate(call: Call, data: dict[str, Any], authors: list[AuthorData]) -> No
     errors = []
     if not data.get("title", "").strip() or not data.get("abstract", "").strip():
         errors.append(_("A title and an abstract are required."))
+    if len(data.get("abstract", "")) > MAX_ABSTRACT:
+        errors.append(_("The abstract is longer than %(n)s characters.") % {"n": MAX_ABSTRACT})
+    try:
+        goals = {int(g) for g in data.get("sdgs") or []}
+    except (TypeError, ValueError):
+        goals = {0}
+    if not goals <= set(range(1, 18)):
+        errors.append(_("SDGs are numbers from 1 to 17."))
     if call.languages and data.get("language") not in call.languages:
         errors.append(_("This call accepts papers in: %(langs)s.") % {
             "langs": ", ".join(call.languages)})
