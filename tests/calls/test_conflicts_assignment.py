@@ -155,3 +155,11 @@ def test_cross_lingual_affinity_needs_the_embeddings(world, settings, embeddings
         assert sims[0, 0] > sims[0, 1] + 0.3
     else:
         assert sims[0, 0] < 0.3  # TF-IDF alone barely sees it (only "Bolivia" is shared)
+
+
+def test_an_author_found_by_orcid_is_conflicted(world):
+    from ssehub.calls.models import Profile
+
+    Profile.objects.create(user=world.reviewers[2], orcid="0000-0002-1825-0097")
+    sub = world.submit()  # its author's ORCID is 0000-0002-1825-0097
+    assert "is an author" in conflicts.conflict_reasons(world.reviewers[2], sub)

@@ -1,6 +1,6 @@
 """Conflicts of interest: declared ones, plus those the hub can compute.
 
-Computed: the member is an author; same organisation (hub memberships, or the same
+Computed: the member is an author (by account or ORCID iD); same organisation (hub memberships, or the same
 affiliation text); same e-mail domain (public webmail domains do not count: two Gmail users
 are not colleagues); co-authorship of an item in the hub's library (both names among one
 item's creators). A conflicted pair is never assigned, and the member cannot open the paper
@@ -45,6 +45,7 @@ class Person:
     org_ids: set[int] = field(default_factory=set)
     affiliation: str = ""
     coauthors: set[str] = field(default_factory=set)
+    orcid: str = ""
 
 
 @dataclass
@@ -55,6 +56,7 @@ class Paper:
     domains: set[str] = field(default_factory=set)
     org_ids: set[int] = field(default_factory=set)
     affiliations: set[str] = field(default_factory=set)
+    orcids: set[str] = field(default_factory=set)
 
 
 def person(user) -> Person:
@@ -76,7 +78,7 @@ def person(user) -> Person:
     return Person(
         user_id=user.pk, name=name, domain=_domain(user.email),
         org_ids=set(user.memberships.values_list("organisation_id", flat=True)),
-        affiliation=affiliation, coauthors=coauthors,
+        affiliation=affiliation, coauthors=coauthors, orcid=profile.orcid if profile else "",
     )
 
 
@@ -92,6 +94,8 @@ def paper(submission: Submission) -> Paper:
             out.domains.add(_domain(author.email))
         if author.affiliation.strip():
             out.affiliations.add(normalise_name(author.affiliation))
+        if author.orcid:
+            out.orcids.add(author.orcid)
     out.org_ids = set(Membership.objects.filter(user_id__in=out.user_ids)
                       .values_list("organisation_id", flat=True))
     return out
@@ -99,7 +103,7 @@ def paper(submission: Submission) -> Paper:
 
 def computed_reasons(who: Person, what: Paper) -> list[str]:
     reasons = []
-    if who.user_id in what.user_ids:
+    if who.user_id in what.user_ids or (who.orcid and who.orcid in what.orcids):
         reasons.append(_("is an author"))
     if who.org_ids & what.org_ids or (who.affiliation and who.affiliation in what.affiliations):
         reasons.append(_("same organisation"))
