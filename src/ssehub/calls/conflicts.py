@@ -1,10 +1,10 @@
 """Conflicts of interest: declared ones, plus those the hub can compute.
 
-Computed: the member is an author (by account or ORCID iD); same organisation (hub memberships, or the same
-affiliation text); same e-mail domain (public webmail domains do not count: two Gmail users
-are not colleagues); co-authorship of an item in the hub's library (both names among one
-item's creators). A conflicted pair is never assigned, and the member cannot open the paper
-or its reviews.
+Computed: the member is an author (by account or ORCID iD); same organisation (hub
+memberships, or the same affiliation text); same e-mail domain (public webmail domains do not
+count: two Gmail users are not colleagues); co-authorship of an item in the hub's library
+(both names among one item's creators). A conflicted pair is never assigned, and the member
+cannot open the paper or its reviews.
 """
 
 from __future__ import annotations
