@@ -174,3 +174,18 @@ def test_chair_edits_the_review_form_on_the_web(world, client):
     assert response.status_code == 200 and "min must be below max" in response.content.decode()
     login(client, world.committee)
     assert client.get(f"/calls/{world.call.slug}/manage/edit/").status_code == 403
+
+
+def test_profile_sets_time_zone_language_and_a_checked_orcid(world, client):
+    from ssehub.calls.models import Profile
+
+    login(client, world.bob)
+    bad = client.post("/calls/profile/", {"timezone": "Mars/Olympus", "language": "es",
+                                          "orcid": "0000-0002-1825-0098"}).content.decode()
+    assert "Unknown time zone" in bad and "Not a valid ORCID" in bad
+    assert client.post("/calls/profile/", {"timezone": "America/Bogota", "language": "es",
+                                           "affiliation": "Univ B",
+                                           "orcid": "0000-0002-1825-0097"}).status_code == 302
+    prof = Profile.objects.get(user=world.bob)
+    assert (prof.timezone, prof.language, prof.orcid) == ("America/Bogota", "es",
+                                                          "0000-0002-1825-0097")

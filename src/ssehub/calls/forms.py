@@ -294,6 +294,17 @@ class ProfileForm(forms.Form):
     timezone = forms.CharField(label=_("Time zone"), max_length=64,
                                help_text=_("For example Europe/Paris or America/Bogota."))
     language = forms.ChoiceField(label=_("Language of e-mails"), choices=settings.LANGUAGES)
+    affiliation = forms.CharField(label=_("Affiliation"), required=False, max_length=300,
+                                  help_text=_("Used to find conflicts of interest."))
+    orcid = forms.CharField(label=_("ORCID"), required=False, max_length=40)
+
+    def clean_orcid(self) -> str:
+        from ssehub.calls.services import orcid_valid
+
+        value = self.cleaned_data["orcid"].strip().removeprefix("https://orcid.org/")
+        if value and not orcid_valid(value):
+            raise forms.ValidationError(_("Not a valid ORCID iD."))
+        return value
 
     def clean_timezone(self) -> str:
         value = self.cleaned_data["timezone"].strip()

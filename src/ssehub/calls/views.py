@@ -151,10 +151,11 @@ def abstracts_pdf(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
     prof = services.profile(request.user)
-    form = ProfileForm(request.POST or None,
-                       initial={"timezone": prof.timezone, "language": prof.language})
+    fields = ("timezone", "language", "affiliation", "orcid")
+    form = ProfileForm(request.POST or None, initial={k: getattr(prof, k) for k in fields})
     if request.method == "POST" and form.is_valid():
-        prof.timezone, prof.language = form.cleaned_data["timezone"], form.cleaned_data["language"]
+        for key in fields:
+            setattr(prof, key, form.cleaned_data[key])
         prof.save()
         messages.success(request, _("Saved."))
         return redirect("calls:profile")
