@@ -76,7 +76,7 @@ def test_camera_ready_only_for_accepted_and_notified_papers(world):
         decisions.upload_camera_ready(accepted, world.bob, "f.pdf", make_pdf("final 3"))
 
 
-def test_publication_makes_a_working_paper_item_with_provenance(world):
+def test_publication_makes_a_working_paper_item_with_provenance(world, client):
     accepted = reviewed(world, 1)[0]
     decisions.decide(world.call, [accepted.pk], "accept")
     decisions.notify(world.call)
@@ -84,7 +84,9 @@ def test_publication_makes_a_working_paper_item_with_provenance(world):
     with pytest.raises(WorkflowError, match="no camera-ready"):
         publication.publish(accepted)
     decisions.upload_camera_ready(accepted, world.ann, "final.pdf",
-                                  make_pdf("The final text on solidarity finance"))
+                                  make_pdf("The final text on solidarity finance: " + " ".join(
+                                      f"community bank {i} lends to cooperative {i * 7}"
+                                      for i in range(60))))
     with pytest.raises(PermissionDenied):
         publication.publish(accepted, actor=world.committee)
     item = publication.publish(accepted, actor=world.chair)
@@ -97,7 +99,10 @@ def test_publication_makes_a_working_paper_item_with_provenance(world):
     assert [c.name for c in item.creators.all()] == ["Annabelle Zorrilla"]
     assert list(item.sdg_links.filter(source="editor").values_list("goal_id", flat=True)) == [8]
     assert item.files.get().sha256 == accepted.camera_ready.sha256
+    assert item.files.get().minhash  # later ingests of the same work find this item
     assert "final text" in item.full_text
+    page = client.get("/search/", {"q": "Paper 0 on solidarity finance"}).content.decode()
+    assert f"/items/{item.pk}/" in page  # indexed by the ingest hooks
 
 
 def _programme(world):

@@ -1,5 +1,6 @@
 """Accepted papers become library Items of type "working paper", through the library's own
-services (so versions, search indexing and SDG links work as for any item), with the call as
+services and ingest hooks (so versions, search indexing, duplicate detection and SDG links work
+as for any item), with the call as
 provenance: ``provenance="call"``, ``source_name`` the call's series, ``source_record`` the
 paper's number in it, ``source_url`` the call's page."""
 
@@ -15,7 +16,9 @@ from ssehub.calls.models import Call, Submission
 from ssehub.calls.services import WorkflowError
 from ssehub.core.roles import require
 from ssehub.library import storage
-from ssehub.library.models import ItemFile, Status
+from ssehub.library.ingest import dedup
+from ssehub.library.ingest.pipeline import run_hooks
+from ssehub.library.models import ItemFile, Status, TextBand
 from ssehub.library.services import create_item
 
 
@@ -57,16 +60,26 @@ def publish(submission: Submission, *, actor=None):
         source_url=f"{settings.SSEHUB_BASE_URL}{call.get_absolute_url()}",
         full_text=version.text,
     )
+    # The file as the ingestion pipeline would store it (with its MinHash bands, so that the
+    # same work ingested later is recognised as this item), then the ingest hooks: machine SDG
+    # mapping next to the authors' SDGs, and the search index.
+    sig = dedup.signature(version.text)
     try:
         with transaction.atomic():
-            ItemFile.objects.create(
+            file = ItemFile.objects.create(
                 item=item, sha256=version.sha256, size=version.size, mime_type="application/pdf",
-                filename=f"{call.slug}-wp-{submission.number}.pdf", text=version.text)
+                filename=f"{call.slug}-wp-{submission.number}.pdf", text=version.text,
+                minhash=dedup.to_bytes(sig) if sig is not None else None)
     except IntegrityError as exc:  # the same bytes already belong to another item
         raise WorkflowError(_("This PDF is already in the library as another item.")) from exc
-    assert storage.exists(version.sha256)
+    if sig is not None:
+        TextBand.objects.bulk_create(TextBand(file=file, band=band, hash=value)
+                                     for band, value in dedup.bands(sig))
+    if not storage.exists(version.sha256):
+        raise WorkflowError(_("The camera-ready PDF is missing from the file store."))
     submission.item = item
     submission.save(update_fields=["item", "number", "updated_at"])
+    run_hooks(item)
     return item
 
 
