@@ -45,8 +45,14 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff check src tests bench
 
 # Regenerate and compile the gettext catalogues (needs GNU gettext: apt-get install gettext).
+# The surveys and calls apps keep their own catalogues (src/ssehub/<app>/locale/).
+APP_CATALOGUES := surveys calls
 messages: $(DEV_STAMP)
-	cd src/ssehub && ../../$(BIN)/ssehub makemessages -l fr -l es -l en --no-obsolete
+	cd src/ssehub && ../../$(BIN)/ssehub makemessages -l fr -l es -l en --no-obsolete \
+		$(foreach app,$(APP_CATALOGUES),--ignore '$(app)/*')
+	for app in $(APP_CATALOGUES); do \
+		(cd src/ssehub/$$app && ../../../$(BIN)/ssehub makemessages -l fr -l es -l en --no-obsolete) || exit 1; \
+	done
 	cd src/ssehub && ../../$(BIN)/ssehub compilemessages
 
 clean:

@@ -24,6 +24,7 @@ HUB_COMMANDS = {
     "survey": "surveys: import an XLSForm (--name NAME), list, show, invite, remind "
               "(--due), export",
     "sdg": "SDG mapping: classify a text, evaluate or train the model, export-labels",
+    "calls": "calls for papers: assign CALL (reviewer assignment summary), remind, list",
     "apitoken": "print (or --reset, --revoke) a user's REST API token",
 }
 

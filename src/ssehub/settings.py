@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "ssehub.harvest",
     "ssehub.interop",
     "ssehub.surveys",
+    "ssehub.calls",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular_sidecar",
@@ -261,3 +262,11 @@ SSEHUB_OAI_REPOSITORY_IDENTIFIER = os.environ.get("SSEHUB_OAI_REPOSITORY_IDENTIF
 SSEHUB_OAI_REPOSITORY_NAME = os.environ.get("SSEHUB_OAI_REPOSITORY_NAME", "SSE Hub")
 SSEHUB_OAI_ADMIN_EMAIL = os.environ.get("SSEHUB_OAI_ADMIN_EMAIL", "")  # default: DEFAULT_FROM_EMAIL
 SSEHUB_OAI_PAGE_SIZE = int(os.environ.get("SSEHUB_OAI_PAGE_SIZE", "100"))
+
+# Calls for papers (ssehub.calls): reminders start this many days before the review deadline;
+# reviews are accepted this many days after it; webmail domains added to the built-in list
+# (they never make a conflict of interest).
+SSEHUB_CALLS_REMIND_DAYS = int(os.environ.get("SSEHUB_CALLS_REMIND_DAYS", "3"))
+SSEHUB_CALLS_REVIEW_GRACE_DAYS = int(os.environ.get("SSEHUB_CALLS_REVIEW_GRACE_DAYS", "7"))
+SSEHUB_CALLS_WEBMAIL_DOMAINS = _env_list("SSEHUB_CALLS_WEBMAIL_DOMAINS")
+SSEHUB_CALLS_AFFINITY_EMBEDDINGS = _env_bool("SSEHUB_CALLS_AFFINITY_EMBEDDINGS", True)

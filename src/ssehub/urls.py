@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("ssehub.harvest.urls")),
     path("", include("ssehub.interop.urls")),
     path("", include("ssehub.surveys.urls")),
+    path("calls/", include("ssehub.calls.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -77,9 +77,14 @@ def _untranslated(po: Path) -> list[str]:
     return missing
 
 
+# The project catalogue, and the apps that keep their own (see `make messages`).
+CATALOGUES = [LOCALE, LOCALE.parent / "surveys" / "locale", LOCALE.parent / "calls" / "locale"]
+
+
+@pytest.mark.parametrize("locale", CATALOGUES, ids=lambda p: p.parent.name)
 @pytest.mark.parametrize("language", ["fr", "es"])
-def test_catalogues_are_complete_and_compiled(language):
-    po = LOCALE / language / "LC_MESSAGES" / "django.po"
+def test_catalogues_are_complete_and_compiled(language, locale):
+    po = locale / language / "LC_MESSAGES" / "django.po"
     mo = po.with_suffix(".mo")
     assert _untranslated(po) == []
     assert mo.exists() and mo.stat().st_size > 1000

@@ -28,7 +28,15 @@ def send_due_survey_reminders() -> None:
     services.remind_due()
 
 
-DEFAULT_JOBS: list[Callable[[], None]] = [run_due_harvests, send_due_survey_reminders]
+def remind_late_reviewers() -> None:
+    from ssehub.calls.reviewing import remind
+
+    remind()
+
+
+DEFAULT_JOBS: list[Callable[[], None]] = [
+    run_due_harvests, send_due_survey_reminders, remind_late_reviewers,
+]
 
 
 class Scheduler:
