@@ -15,7 +15,10 @@ Sections, in the order they run:
 - sdg (issue 3): bench/bench_sdg.py, mapping throughput, a 60-page PDF, quality figures;
 - oai (issue 5): bench/bench_oai.py, ListRecords page time at offset 0, 100k and 1M;
 - harvest (issue 5): bench/bench_harvest.py, harvest pipeline next to bare Sickle;
-- search (issue 4): bench/bench_search.py and bench/search_quality/evaluate.py.
+- search (issue 4): bench/bench_search.py and bench/search_quality/evaluate.py;
+- surveys (issue 6): bench/bench_surveys.py, form import/render, 50 concurrent respondents,
+  export of 100,000 responses (PostgreSQL too when BENCH_DATABASE_URL is set);
+- calls (issue 7): bench/bench_calls.py, reviewer assignment next to an LP optimum.
 
 Sizes: SIZES below, or the BENCH_* variables of SIZE_ENV (BENCH_DOCS, BENCH_ITEMS,
 BENCH_ROUNDS, BENCH_LONG_DOCS, BENCH_SEARCH_SIZE, BENCH_HARVEST_RECORDS, BENCH_OAI_ITEMS...).
@@ -78,10 +81,11 @@ SIZES = {
               "search_size": 5_000, "search_quality_generated": 300,
               "search_whoosh_max": 20_000,
               "harvest_records": 1_000, "harvest_full_records": 300,
-              "oai_items": 20_000, "oai_budget": 300},
+              "oai_items": 20_000, "oai_budget": 300, "surveys_quick": True, "calls_seeds": 1},
 }
 # In this order: the sections measured by other scripts come last, search last of all.
-SECTIONS = ("ingest", "startup", "memory", "sdg", "oai", "harvest", "search")
+SECTIONS = ("ingest", "startup", "memory", "sdg", "oai", "harvest", "search", "surveys",
+            "calls")
 # Environment variables that override a size (BENCH_DOCS=600 ...).
 SIZE_ENV = {"BENCH_DOCS": "docs", "BENCH_ITEMS": "items", "BENCH_ROUNDS": "rounds",
             "BENCH_LONG_DOCS": "long_docs", "BENCH_PROFILE_DOCS": "profile_docs",
@@ -124,8 +128,12 @@ FOUNDATION_ENV = {"SSEHUB_SDG_AUTOMAP": "0", "SSEHUB_SEARCH_SEMANTIC": "0",
                   "SSEHUB_SEARCH_INLINE": "1"}
 # The full pipeline as shipped: SDG mapping + search index + embeddings.
 FULL_ENV = {"SSEHUB_SDG_AUTOMAP": "1", "SSEHUB_SEARCH_SEMANTIC": "1", "SSEHUB_SEARCH_INLINE": "1"}
-ROUND_ORDERS = [("bare", "foundation", "full"), ("full", "foundation", "bare"),
-                ("foundation", "bare", "full")]
+# "foundation": as `ssehub ingest` runs it (extraction in JOBS worker processes);
+# "foundation1": everything in one process (--jobs 1), with the step timers.
+JOBS = min(os.cpu_count() or 1, 4)
+ROUND_ORDERS = [("bare", "foundation", "foundation1", "full"),
+                ("full", "foundation1", "foundation", "bare"),
+                ("foundation", "bare", "full", "foundation1")]
 
 
 def corpus_sample(files: Path, every: int) -> tuple[Path, list[str]]:
@@ -171,11 +179,13 @@ def ingest_variant(name: str, docs: int, rounds: int, every: int, long: bool,
                 continue
             data_dir = tmp / f"{name}-{mode}-{number}"
             migrate(data_dir)
-            folder = files if mode == "foundation" else sample
+            folder = sample if mode == "full" else files
             label = f"{len(sample_names)} files" if mode == "full" else f"{docs} files"
             log(f"ingest/{name} round {number + 1}: {mode} pipeline ({label}, fresh database)")
-            env = env_for(data_dir, **(FOUNDATION_ENV if mode == "foundation" else FULL_ENV))
-            entry[mode] = run_json([PY, worker, "pipeline", str(folder), "--steps"], env)
+            env = env_for(data_dir, **(FULL_ENV if mode == "full" else FOUNDATION_ENV))
+            # Step timers see only this process: they go with the one-process passes.
+            args = ["--jobs", str(JOBS)] if mode == "foundation" else ["--jobs", "1", "--steps"]
+            entry[mode] = run_json([PY, worker, "pipeline", str(folder), *args], env)
             if mode == "full":
                 if keep is not None:
                     shutil.rmtree(keep, ignore_errors=True)
@@ -183,10 +193,13 @@ def ingest_variant(name: str, docs: int, rounds: int, every: int, long: bool,
             else:
                 shutil.rmtree(data_dir, ignore_errors=True)
         entry["foundation_ratio"] = entry["foundation"]["seconds"] / entry["bare"]["seconds"]
+        entry["foundation1_ratio"] = entry["foundation1"]["seconds"] / entry["bare"]["seconds"]
         entry["full_ratio"] = entry["full"]["seconds"] / entry["bare"]["sample_seconds"]
         log(f"ingest/{name} round {number + 1}: bare {entry['bare']['seconds']:.1f} s, "
             f"foundation {entry['foundation']['seconds']:.1f} s "
-            f"({entry['foundation_ratio']:.2f}x); sample: bare "
+            f"({entry['foundation_ratio']:.2f}x), one process "
+            f"{entry['foundation1']['seconds']:.1f} s ({entry['foundation1_ratio']:.2f}x); "
+            f"sample: bare "
             f"{entry['bare']['sample_seconds']:.1f} s, full {entry['full']['seconds']:.1f} s "
             f"({entry['full_ratio']:.2f}x)")
         result_rounds.append(entry)
@@ -200,6 +213,7 @@ def ingest_variant(name: str, docs: int, rounds: int, every: int, long: bool,
     n_sample = len(sample_names)
     bare, bare_sample = median("bare"), median("bare", "sample_seconds")
     found, full = median("foundation"), median("full")
+    found1 = median("foundation1")
     out = {
         "name": name,
         "corpus": {k: corpus.get(k) for k in ("docs", "seed", "counts", "bytes", "mean_words",
@@ -212,9 +226,16 @@ def ingest_variant(name: str, docs: int, rounds: int, every: int, long: bool,
         "foundation_ms": found / docs * 1000, "full_ms": full / n_sample * 1000,
         "foundation_ratio": found / bare, "full_ratio": full / bare_sample,
         "foundation_overhead_ms": (found - bare) / docs * 1000,
+        "jobs": JOBS, "foundation1_median_s": found1, "foundation1_ms": found1 / docs * 1000,
+        "foundation1_ratio": found1 / bare,
+        "foundation1_overhead_ms": (found1 - bare) / docs * 1000,
+        "foundation_cpu_ms": statistics.median(
+            r["foundation"].get("cpu_seconds", 0) for r in result_rounds) / docs * 1000,
+        "foundation1_cpu_ms": statistics.median(
+            r["foundation1"].get("cpu_seconds", 0) for r in result_rounds) / docs * 1000,
         "full_overhead_ms": (full - bare_sample) / n_sample * 1000,
-        "foundation_steps": median_round("foundation")["foundation"].get("steps", {}),
-        "foundation_sql": median_round("foundation")["foundation"].get("sql", {}),
+        "foundation_steps": median_round("foundation1")["foundation1"].get("steps", {}),
+        "foundation_sql": median_round("foundation1")["foundation1"].get("sql", {}),
         "full_steps": median_round("full")["full"].get("steps", {}),
         "foundation_docs": median_round("foundation")["foundation"]["docs"],
         "full_docs": median_round("full")["full"]["docs"],
@@ -494,7 +515,8 @@ def run_script(label: str, cmd: list[str], env: dict[str, str], timeout: float) 
                 "seconds": seconds}
     text = proc.stdout.strip()
     try:
-        data = json.loads(text[text.index("{"):]) if "{" in text else {}
+        # The first JSON object on stdout (bench_surveys prints its markdown table after it).
+        data = json.JSONDecoder().raw_decode(text[text.index("{"):])[0] if "{" in text else {}
     except json.JSONDecodeError:
         try:
             data = json.loads(text.splitlines()[-1])
@@ -594,6 +616,25 @@ def bench_harvest(size: dict, tmp: Path) -> dict:
     return out
 
 
+def bench_surveys(size: dict, tmp: Path) -> dict:
+    quick = ["--quick"] if size.get("surveys_quick") else []
+    out = run_script("surveys", [str(HERE / "bench_surveys.py"), *quick],
+                     {**env_for(tmp / "surveys")}, timeout=3600)
+    report = OUT / ("surveys-quick.md" if quick else "surveys.md")
+    if "error" not in out and report.exists():
+        out["markdown"] = report.read_text()
+    return out
+
+
+def bench_calls(size: dict, tmp: Path) -> dict:
+    out = run_script("calls", [str(HERE / "bench_calls.py"), "--seeds",
+                               str(size.get("calls_seeds", 3))],
+                     env_for(tmp / "calls"), timeout=1800)
+    if "error" not in out and (OUT / "calls.md").exists():
+        out["markdown"] = (OUT / "calls.md").read_text()
+    return out
+
+
 def bench_oai(size: dict, tmp: Path) -> dict:
     items = size["oai_items"]
     offsets = [0, 100_000, 1_000_000]  # bench_oai clamps them to the last full page
@@ -690,7 +731,8 @@ def main() -> None:
                 results["memory"] = bench_memory(size, tmp, base)
             else:
                 runner = {"sdg": bench_sdg, "search": bench_search, "harvest": bench_harvest,
-                          "oai": bench_oai}[section]
+                          "oai": bench_oai, "surveys": bench_surveys,
+                          "calls": bench_calls}[section]
                 results[section] = runner(size, tmp)
             durations[section] = time.perf_counter() - t0
             results[section]["run"] = {**stamp, "section_seconds": durations[section],
