@@ -121,6 +121,26 @@ def test_year_range_and_organisation_filters(corpus, run_search):
         corpus["energy"].pk, corpus["housing"].pk}
 
 
+def test_facet_labels_follow_a_renamed_organisation_and_the_language(corpus, run_search):
+    from django.utils import translation
+
+    from ssehub.core.models import Organisation
+
+    def label(slug: str) -> str:
+        return {f.value: f.label for f in run_search("").facets["organisation"]}[slug]
+
+    ripess = Organisation.objects.get(slug="ripess")
+    assert label("ripess") == ripess.acronym
+    ripess.acronym = "RIPESS-renamed"
+    ripess.save()  # the cached labels are dropped
+    assert label("ripess") == "RIPESS-renamed"
+    with translation.override("fr"):
+        sdg_fr = {f.value: f.label for f in run_search("").facets["sdg"]}
+    with translation.override("es"):
+        sdg_es = {f.value: f.label for f in run_search("").facets["sdg"]}
+    assert sdg_fr[6] != sdg_es[6]  # one cache per language
+
+
 def test_cross_lingual_french_query_finds_english_documents(corpus, run_search):
     response = run_search("coopératives et accès à l'eau potable")
     assert response.mode == "hybrid"

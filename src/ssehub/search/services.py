@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Max
 from django.db.models.functions import Substr
+from django.utils import translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
@@ -38,7 +40,7 @@ from ssehub.search.backends.base import (
 )
 from ssehub.search.models import Outbox
 from ssehub.search.query import ParsedQuery, parse
-from ssehub.search.text import fold, snippet
+from ssehub.search.text import fold, has_match, snippet
 from ssehub.search.vectors import Encoder, VectorStore, text_digest
 
 logger = logging.getLogger(__name__)
@@ -404,20 +406,45 @@ def _hydrate(ids: Sequence[int], scores: dict[int, float], parsed: ParsedQuery,
         abstract = pick(item.abstract)
         text = abstract
         if terms and item.head:
-            marked = snippet(abstract, terms)
-            text = abstract if "<mark>" in marked or not abstract else item.head
+            text = abstract if abstract and has_match(abstract, terms) else item.head
         hits.append(Hit(item_id, item.display_title, scores.get(item_id, 0.0),
                         snippet(text or item.head or "", terms), item))
     return hits
 
 
+LABEL_CACHE_SECONDS = 60
+_label_cache: dict[tuple[str, str], tuple[float, dict]] = {}
+
+
 def _labels(name: str, values: list) -> dict:
+    """Display labels of facet values, cached per facet and language for a minute: they are
+    reference data (goals, types, countries, regions, organisations) and fetching them cost
+    more than the search itself (one query per facet per request)."""
+    if not values:
+        return {}
+    key = (name, translation.get_language() or "")
+    now = time.monotonic()
+    stamp, known = _label_cache.get(key, (0.0, {}))
+    if now - stamp > LABEL_CACHE_SECONDS:
+        stamp, known = now, {}
+    missing = [v for v in values if v not in known]
+    if missing:
+        known = {**known, **_fetch_labels(name, missing)}
+        _label_cache[key] = (stamp, known)
+    return {v: known[v] for v in values if v in known}
+
+
+def clear_label_cache(**_kwargs) -> None:
+    """Signal receiver: a label changed in this process (another one sees it within a
+    minute)."""
+    _label_cache.clear()
+
+
+def _fetch_labels(name: str, values: list) -> dict:
     from ssehub.core.models import Country, Organisation, Region
     from ssehub.library.models import ItemType
     from ssehub.sdg.models import Goal
 
-    if not values:
-        return {}
     if name == "sdg":
         goals = Goal.objects.filter(number__in=values)
         return {g.number: str(g) for g in goals}
@@ -462,6 +489,15 @@ def search(params: SearchParams, user=None, *, with_facets: bool = True) -> Sear
     response = SearchResponse(page=page, page_size=page_size, query=params.q, sort=sort,
                               browse=browse, messages=messages)
     backend = get_backend()
+    with backend.reading():
+        return _search(params, user, backend, parsed, response, visibility, filters, offset,
+                       page_size, with_facets)
+
+
+def _search(params: SearchParams, user, backend, parsed: ParsedQuery,
+            response: SearchResponse, visibility: Visibility, filters: dict, offset: int,
+            page_size: int, with_facets: bool) -> SearchResponse:
+    messages, page, sort, browse = response.messages, response.page, response.sort, response.browse
     try:
         note = ensure_index(backend)
     except IndexUnavailable as exc:

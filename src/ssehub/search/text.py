@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
 from django.utils.html import escape
 
@@ -30,6 +31,8 @@ STOPWORDS: frozenset[str] = frozenset(
 
 def fold(text: str) -> str:
     """Lower-case and strip diacritics, so that "Coopérative" and "cooperative" meet."""
+    if text.isascii():  # most words: nothing to decompose (snippets fold every word)
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -50,18 +53,50 @@ def _stem_key(word: str) -> str:
     return word if len(word) <= 4 else word[: max(4, len(word) - 3)]
 
 
+# Each character's fold cut to one character (its first), so that a folded text keeps the
+# positions of the original and one regular expression finds the query's words in it.
+_FOLD_ONE: dict[int, str] = {}
+_FOLDED_CHARS: set[str] = set()
+
+
+def fold_in_place(text: str) -> str:
+    """``text`` folded character by character, the same length as ``text``."""
+    for ch in set(text) - _FOLDED_CHARS:
+        folded = fold(ch)
+        _FOLD_ONE[ord(ch)] = folded[:1] if folded else ch
+        _FOLDED_CHARS.add(ch)
+    return text.translate(_FOLD_ONE)
+
+
+@lru_cache(maxsize=256)
+def _term_pattern(terms: tuple[str, ...]) -> re.Pattern | None:
+    """Words starting with one of the terms' stems (stop words left out), or None."""
+    keys = {_stem_key(t) for t in (fold(t) for t in terms) if t and not is_stopword(t)}
+    if not keys:
+        return None
+    alternatives = "|".join(re.escape(k) for k in sorted(keys, key=len, reverse=True))
+    return re.compile(rf"\b(?:{alternatives})\w*")
+
+
+def _matches(text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
+    pattern = _term_pattern(tuple(terms))
+    if pattern is None or not text:
+        return []
+    return [m.span() for m in pattern.finditer(fold_in_place(text))]
+
+
+def has_match(text: str, terms: Iterable[str]) -> bool:
+    """Whether a snippet of ``text`` would mark one of the terms."""
+    pattern = _term_pattern(tuple(terms))
+    return bool(text) and pattern is not None and pattern.search(fold_in_place(text)) is not None
+
+
 def snippet(text: str, terms: Iterable[str], *, length: int = 240) -> str:
     """An HTML-safe excerpt of ``text`` around the densest group of query terms, with the
     matches wrapped in ``<mark>``; the start of the text when nothing matches."""
     if not text:
         return ""
-    keys = {_stem_key(t) for t in (fold(t) for t in terms) if t and not is_stopword(t)}
-    prefixes = tuple(sorted(keys, key=len, reverse=True))
-    matches: list[tuple[int, int]] = []
-    if prefixes:
-        for match in WORD_RE.finditer(text):
-            if fold(match.group()).startswith(prefixes):
-                matches.append(match.span())
+    matches = _matches(text, terms)
     start = 0
     if matches:
         # The window of ``length`` characters holding the most matches.

@@ -89,6 +89,12 @@ class SearchBackend(ABC):
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """One consistent view of the index for a whole request (a search, its facet counts
+        and its checks); backends that open a reader per call override it."""
+        yield
+
     @abstractmethod
     def reset(self) -> None:
         """Throw the index away (a corrupted one included) and start an empty one."""
