@@ -208,7 +208,11 @@ def test_analysis_frequencies_crosstab_terms_and_codes(survey):
     assert again.codes == [("Decent work", 1)]
 
 
-def test_publish_report_into_the_library_without_private_answers(client, survey, editor):
+def test_publish_report_into_the_library_without_private_answers(client, survey, editor,
+                                                                 settings):
+    # One complete response: the minimum group size is lowered so that its aggregates show
+    # (the next test keeps the default and checks what it hides).
+    settings.SSEHUB_SURVEY_MIN_GROUP = 1
     three(survey)
     client.force_login(editor)
     response = client.post(reverse("surveys:publish", args=[survey.name]), {
@@ -231,6 +235,35 @@ def test_publish_report_into_the_library_without_private_answers(client, survey,
     assert "Decent work for all" in client.get(response["Location"]).content.decode()
     report = reports.publish(survey, actor=editor, title="Again", questions=["comments"])
     assert "Decent work for all" in report.html  # the decision is kept
+
+
+def test_published_reports_hide_what_too_few_answered(survey, editor):
+    invitations = three(survey)
+    form = survey.latest.form()
+    # One complete response: every aggregate would be that organisation's own answer.
+    report = reports.publish(survey, actor=editor, title="Too early", questions=["sdgs"],
+                             crosstab=analysis.ROLE)
+    assert "No poverty" not in report.html
+    assert "fewer than 3 answers" in report.html
+    # The editor's own analysis page still shows everything.
+    private = analysis.summarise(survey, form, "English (en)", questions=["sdgs"])[0]
+    assert private.answered == 1 and not private.suppressed and private.items
+    # Three complete responses (two members, one observer): the question is published; with
+    # groups of at least two, the members' cross-tab column is, the observer's is not.
+    for invitation in invitations[1:]:
+        current = Response.objects.filter(invitation=invitation).first()
+        services.save_response(invitation, GOOD, final=True,
+                               revision=current.revision if current else 0)
+    published = analysis.summarise(survey, form, "English (en)", questions=["sdgs"],
+                                   crosstab=analysis.ROLE, min_group=2)[0]
+    assert published.answered == 3 and not published.suppressed
+    table = published.crosstab
+    assert table is not None and table.hidden == 1
+    shown = dict(zip([key for key, _label in table.columns], table.totals, strict=True))
+    assert shown["member"] == 2 and "observer" not in shown
+    report = reports.publish(survey, actor=editor, title="Now", questions=["sdgs"],
+                             crosstab=analysis.ROLE)  # the default minimum, 3
+    assert "No poverty" in report.html and "too few answers to publish" in report.html
 
 
 def test_publish_needs_known_questions(survey, editor):

@@ -48,6 +48,7 @@ class Crosstab:
     columns: list[tuple[str, str]]  # (key, label)
     rows: list[tuple[str, list[tuple[int, float]]]]  # (label, [(count, column percent)])
     totals: list[int]
+    hidden: int = 0  # columns left out of a published report (too few responses)
 
 
 @dataclass
@@ -64,6 +65,7 @@ class Summary:
     points: int = 0
     chart: SafeString | str = ""
     crosstab: Crosstab | None = None
+    suppressed: int = 0  # the minimum group size, when too few answered to publish this
 
 
 def complete_answers(survey: Survey, name: str):
@@ -96,8 +98,12 @@ def _repeated_names(form: FormDefinition) -> set[str]:
 
 def summarise(survey: Survey, form: FormDefinition, language: str, *,
               questions: list[str] | None = None, crosstab: str = "",
-              with_texts: bool | set[str] = False) -> list[Summary]:
-    """A ``Summary`` per question (all, or those named in ``questions``, in form order)."""
+              with_texts: bool | set[str] = False, min_group: int = 0) -> list[Summary]:
+    """A ``Summary`` per question (all, or those named in ``questions``, in form order).
+
+    ``min_group`` (published reports): a question answered by fewer responses, or a
+    cross-tab column with fewer, is left out, unless the question's answers are public.
+    """
     wanted = set(questions) if questions is not None else None
     out = []
     by = _categories(survey, form, crosstab, language) if crosstab else None
@@ -105,8 +111,25 @@ def summarise(survey: Survey, form: FormDefinition, language: str, *,
         if wanted is not None and q.name not in wanted:
             continue
         texts = with_texts if isinstance(with_texts, bool) else q.name in with_texts
-        out.append(summarise_question(survey, form, q, language, by=by, with_texts=texts))
+        summary = summarise_question(survey, form, q, language, by=by, with_texts=texts)
+        out.append(summary if texts or not min_group else _protect(summary, min_group))
     return out
+
+
+def _protect(summary: Summary, min_group: int) -> Summary:
+    """What may be published of ``summary`` without pointing at one respondent."""
+    if summary.answered < min_group:
+        return Summary(summary.question, summary.label, summary.kind, summary.answered,
+                       suppressed=min_group)
+    table = summary.crosstab
+    if table is not None:
+        # An empty column tells nothing about anyone: only small, non-empty groups go.
+        keep = [i for i, total in enumerate(table.totals) if total == 0 or total >= min_group]
+        summary.crosstab = Crosstab(
+            table.by_label, [table.columns[i] for i in keep],
+            [(label, [cells[i] for i in keep]) for label, cells in table.rows],
+            [table.totals[i] for i in keep], hidden=len(table.totals) - len(keep))
+    return summary
 
 
 def summarise_question(survey: Survey, form: FormDefinition, q: Element, language: str, *,

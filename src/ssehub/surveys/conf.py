@@ -22,6 +22,9 @@ DEFAULTS: dict[str, int] = {
     "SSEHUB_SURVEY_MAX_UPLOAD_BYTES": 5 * 1024 * 1024,
     # Days between two reminders sent by ``ssehub survey remind --due`` / the scheduler.
     "SSEHUB_SURVEY_REMINDER_DAYS": 7,
+    # Published reports hide a question, or a cross-tab column, answered by fewer than this
+    # many responses: a count of one or two would tell who answered what.
+    "SSEHUB_SURVEY_MIN_GROUP": 3,
 }
 
 

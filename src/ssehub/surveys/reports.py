@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
-from ssehub.surveys import analysis, languages
+from ssehub.surveys import analysis, conf, languages
 from ssehub.surveys.models import Answer, Code, Report, Survey
 from ssehub.surveys.services import SYSTEM, require_editor
 
@@ -37,7 +37,7 @@ def render_report(survey: Survey, *, title: str, questions: list[str], crosstab:
     lang = languages.choose(form, language)
     public = set(survey.public_questions) & set(questions)
     summaries = analysis.summarise(survey, form, lang, questions=questions, crosstab=crosstab,
-                                   with_texts=public)
+                                   with_texts=public, min_group=conf.get("SSEHUB_SURVEY_MIN_GROUP"))
     complete = survey.responses.filter(status="complete").count()
     html = render_to_string("surveys/report_body.html", {
         "title": title, "survey": survey, "summaries": summaries, "complete": complete,
