@@ -89,6 +89,24 @@ def test_invite_task_force_members_and_observers_with_their_contacts(survey, con
     assert tokens.token_for(ilo.key) in mail.outbox[0].body
 
 
+def test_e_mails_speak_the_respondents_language_or_all_three(survey):
+    done, partial, silent = three(survey)
+    # The partial response was started in French: its reminder is in French only.
+    response = partial.response
+    response.language = "French (fr)"
+    response.save()
+    services.remind(survey)
+    by_recipient = {m.to[0]: m for m in mail.outbox}
+    french = by_recipient[partial.email]
+    assert "Chères et chers collègues," in french.body
+    assert "Dear colleagues," not in french.body
+    # The silent one never said: English, French and Spanish, one after the other.
+    body = by_recipient[silent.email].body
+    assert body.index("Dear colleagues,") < body.index("Chères et chers collègues,") < body.index(
+        "Estimados colegas:")
+    assert body.count(tokens.token_for(silent.key)) == 3
+
+
 def test_remind_only_the_silent_and_partial(survey):
     done, partial, silent = three(survey)
     reminded = services.remind(survey)

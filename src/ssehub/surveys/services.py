@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -146,24 +147,48 @@ def status_of(invitation: Invitation) -> str:
     return COMPLETE if response.status == Response.Status.COMPLETE else PARTIAL
 
 
+HUB_LANGUAGES = ("en", "fr", "es")
+_CODE_IN_NAME = re.compile(r"\((\w{2,3})\)\s*$")
+
+
+def mail_languages(invitation: Invitation) -> list[str]:
+    """The languages of an invitation's e-mail: the one the respondent answered in when the
+    form was started (its form language, "French (fr)"), else all of the hub's, so that a
+    silent member reads it whichever of them it works in."""
+    response = getattr(invitation, "response", None)
+    match = _CODE_IN_NAME.search(response.language) if response and response.language else None
+    code = match.group(1).lower() if match else ""
+    return [code] if code in HUB_LANGUAGES else list(HUB_LANGUAGES)
+
+
+def _message(invitation: Invitation, reminder: bool) -> tuple[str, list[str]]:
+    """Subject and lines of the e-mail, in the active language."""
+    survey = invitation.survey
+    subject = (_("Reminder: %(title)s") if reminder else _("Survey: %(title)s")) % {
+        "title": survey.title or survey.name}
+    lines = [_("Dear colleagues,"), "",
+             _("You are invited to answer the survey \"%(title)s\" on behalf of "
+               "%(name)s.") % {"title": survey.title or survey.name,
+                              "name": invitation.name or _("your organisation")},
+             _("Your personal link (you can save and come back to it later):"),
+             link(invitation)]
+    if survey.deadline:
+        lines.append(_("Answers can be changed until %(deadline)s (UTC).") % {
+            "deadline": survey.deadline.strftime("%Y-%m-%d %H:%M")})
+    return subject, lines
+
+
 def _mail(invitation: Invitation, reminder: bool) -> bool:
     recipients = invitation.emails()
     if not recipients:
         return False
-    survey = invitation.survey
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = (_("Reminder: %(title)s") if reminder else _("Survey: %(title)s")) % {
-            "title": survey.title or survey.name}
-        lines = [_("Dear colleagues,"), "",
-                 _("You are invited to answer the survey \"%(title)s\" on behalf of "
-                   "%(name)s.") % {"title": survey.title or survey.name,
-                                  "name": invitation.name or _("your organisation")},
-                 _("Your personal link (you can save and come back to it later):"),
-                 link(invitation)]
-        if survey.deadline:
-            lines.append(_("Answers can be changed until %(deadline)s (UTC).") % {
-                "deadline": survey.deadline.strftime("%Y-%m-%d %H:%M")})
-    send_mail(subject, "\n".join(lines), None, recipients)
+    parts = []
+    for language in mail_languages(invitation):
+        with translation.override(language):
+            parts.append(_message(invitation, reminder))
+    subject = " / ".join(dict.fromkeys(part[0] for part in parts))
+    body = "\n\n----\n\n".join("\n".join(lines) for _subject, lines in parts)
+    send_mail(subject, body, None, recipients)
     return True
 
 
