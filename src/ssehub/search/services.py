@@ -422,6 +422,10 @@ def _labels(name: str, values: list) -> dict:
     more than the search itself (one query per facet per request)."""
     if not values:
         return {}
+    if connection.in_atomic_block:
+        # Inside a transaction the rows may be uncommitted (and rolled back later, which no
+        # signal reports): read them, but cache only what every connection sees.
+        return _fetch_labels(name, values)
     key = (name, translation.get_language() or "")
     now = time.monotonic()
     stamp, known = _label_cache.get(key, (0.0, {}))
