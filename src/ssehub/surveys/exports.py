@@ -18,11 +18,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
+from ssehub.surveys import xlsxstream
 from ssehub.surveys.definition import Element, FormDefinition
 from ssehub.surveys.languages import pick
 from ssehub.surveys.models import Response, Survey
@@ -210,18 +210,24 @@ def _sheet_title(name: str, used: set[str]) -> str:
     return title
 
 
+def xlsx_chunks(survey: Survey, *, labels: bool = False, language: str = "") -> Iterator[bytes]:
+    """The workbook as a stream (``xlsxstream``): one sheet for the responses, one per repeat
+    group, rows sent as they are read."""
+    used: set[str] = set()
+    sheets = (
+        (_sheet_title(table.name or "responses", used),
+         ([_cell(v) for v in row] for row in rows(survey, table.name, labels=labels,
+                                                   language=language)))
+        for table in tables(survey)
+    )
+    return xlsxstream.workbook(sheets)
+
+
 def write_xlsx(survey: Survey, out: IO[bytes], *, labels: bool = False,
                language: str = "") -> None:
-    """A workbook in write-only mode: one sheet for the responses, one per repeat group."""
-    import openpyxl
-
-    book = openpyxl.Workbook(write_only=True)
-    used: set[str] = set()
-    for table in tables(survey):
-        sheet = book.create_sheet(_sheet_title(table.name or "responses", used))
-        for row in rows(survey, table.name, labels=labels, language=language):
-            sheet.append([_cell(v) for v in row])
-    book.save(out)
+    """The same workbook written to a file (``ssehub survey export --format xlsx``)."""
+    for chunk in xlsx_chunks(survey, labels=labels, language=language):
+        out.write(chunk)
 
 
 def _cell(value: Any) -> Any:
@@ -236,14 +242,6 @@ def _numberish(value: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def xlsx_file(survey: Survey, **options: Any) -> IO[bytes]:
-    """The workbook in a temporary file (rewound), for ``FileResponse``."""
-    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - FileResponse closes it
-    write_xlsx(survey, handle, **options)
-    handle.seek(0)
-    return handle
 
 
 def csv_safe(chunks: Iterable[str]) -> Iterator[bytes]:

@@ -235,10 +235,10 @@ def export(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
                                          content_type="application/json")
         filename = f"{survey.name}.json"
     elif fmt == "xlsx":
-        return FileResponse(exports.xlsx_file(survey, labels=labels, language=language),
-                            as_attachment=True, filename=f"{survey.name}.xlsx",
-                            content_type="application/vnd.openxmlformats-officedocument."
-                                         "spreadsheetml.sheet")
+        response = StreamingHttpResponse(
+            exports.xlsx_chunks(survey, labels=labels, language=language),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        filename = f"{survey.name}.xlsx"
     else:
         raise Http404(_("Unknown export format."))
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
