@@ -77,10 +77,29 @@ def test_page_is_a_heat_map_table_linking_to_the_search(client, places):
     assert response.status_code == 200
     assert html.count('<th scope="row">') == 18  # 17 goals and the totals row
     assert "/search/?sdg=5&amp;region=002" in html
-    assert "/search/?sdg=8&amp;region=001" in html
+    assert "/search/?sdg=8&amp;region=global" in html
     assert 'aria-label="SDG 8, World / global: 2 items"' in html
     assert response.context["maximum"] == 2
     assert "Evidence map" in client.get(reverse("portal:home")).content.decode()
+
+
+def test_every_cell_opens_a_search_with_its_count(client, places, indexed):
+    indexed()
+    response = client.get(reverse("search:evidence_map"))
+    checked = 0
+    for row in response.context["rows"]:
+        for cell in row["cells"]:
+            if not cell["count"]:
+                continue
+            found = client.get(cell["url"]).context["response"]
+            assert found.total == cell["count"], (cell["label"], cell["url"])
+            checked += 1
+    assert checked == 7  # every non-empty cell of the public map, World / global included
+    # The facet names the place-less items "World / global" and no longer offers World (001),
+    # which every placed item is in.
+    regions = {f.value: f.label for f in client.get("/search/?q=").context["response"]
+               .facets["region"]}
+    assert regions["global"] == "World / global" and "001" not in regions
 
 
 def test_an_empty_library_shows_zeros(client, db):

@@ -80,6 +80,20 @@ def _region_ancestors() -> dict[str, list[str]]:
     return out
 
 
+# The region facet value of an item with no place on any continent (no place at all, or only
+# "World"): the evidence map's "World / global" column, so that its cells open the same items.
+GLOBAL_REGION = "global"
+WORLD = "001"
+TOP_REGIONS = frozenset({"002", "019", "142", "150", "009"})
+
+
+def _with_global(regions: set[str]) -> set[str]:
+    """Every place is in the World (001): as a filter it would say nothing, so it is left out,
+    and a place-less item is "global" instead."""
+    regions = regions - {WORLD}
+    return regions if regions & TOP_REGIONS else regions | {GLOBAL_REGION}
+
+
 def _documents(items: Iterable[Item], ancestors: dict[str, list[str]]) -> Iterator[IndexDocument]:
     limit = settings.SSEHUB_SEARCH_MAX_BODY_CHARS
     for item in items:
@@ -90,6 +104,7 @@ def _documents(items: Iterable[Item], ancestors: dict[str, list[str]]) -> Iterat
         for country in item.countries.all():
             if country.region_id:
                 regions.update(ancestors.get(country.region_id, [country.region_id]))
+        regions = _with_global(regions)
         languages = [str(code) for code in (item.languages or [])]
         body_language = languages[0] if languages else (item.original_language or "")
         created = item.created_at

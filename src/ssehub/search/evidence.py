@@ -21,7 +21,7 @@ from ssehub.library.permissions import visible_items
 from ssehub.sdg.models import Goal
 from ssehub.sdg.services import effective_links_queryset
 
-TOP_REGIONS = ("002", "019", "142", "150", "009")
+TOP_REGIONS = ("002", "019", "142", "150", "009")  # documents.TOP_REGIONS, in column order
 WORLD = "001"
 COLUMNS = (*TOP_REGIONS, WORLD)
 

@@ -457,7 +457,10 @@ def _fetch_labels(name: str, values: list) -> dict:
     if name == "country":
         return {c.iso2: str(c) for c in Country.objects.filter(iso2__in=values)}
     if name == "region":
-        return {r.m49: str(r) for r in Region.objects.filter(m49__in=values)}
+        out = {r.m49: str(r) for r in Region.objects.filter(m49__in=values)}
+        if documents.GLOBAL_REGION in values:
+            out[documents.GLOBAL_REGION] = _("World / global")
+        return out
     if name == "organisation":
         orgs = Organisation.objects.filter(slug__in=values)
         return {o.slug: o.acronym or str(o) for o in orgs}

@@ -14,7 +14,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from ssehub.search import evidence, services
+from ssehub.search import documents, evidence, services
 from ssehub.search import saved as saved_searches
 from ssehub.search.backends.base import FACETS
 from ssehub.search.models import SavedSearch
@@ -110,6 +110,11 @@ def _mix(colour: str, share: float) -> tuple[str, str]:
     return "#{:02x}{:02x}{:02x}".format(*mixed), text
 
 
+def _region_filter(column: str) -> str:
+    """The World column counts place-less items: the index calls them "global"."""
+    return documents.GLOBAL_REGION if column == evidence.WORLD else column
+
+
 @require_GET
 def evidence_map(request: HttpRequest) -> HttpResponse:
     """SDG × region heat map of the items the reader may see; every cell opens the search."""
@@ -125,7 +130,7 @@ def evidence_map(request: HttpRequest) -> HttpResponse:
             background, text = _mix(row.goal.colour, cell.share)
             cells.append({
                 "count": cell.count, "background": background, "text": text,
-                "url": f"{search_url}?sdg={row.goal.number}&region={cell.region}",
+                "url": f"{search_url}?sdg={row.goal.number}&region={_region_filter(cell.region)}",
                 "label": ngettext("SDG %(goal)d, %(region)s: %(n)d item",
                                   "SDG %(goal)d, %(region)s: %(n)d items", cell.count) % {
                     "goal": row.goal.number, "region": names[cell.region], "n": cell.count},

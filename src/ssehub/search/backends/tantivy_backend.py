@@ -35,7 +35,10 @@ from ssehub.search.query import Phrase, Term
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "1"
+# Bumped when what is indexed changes, so that an older index is rebuilt (automatically for a
+# library under SSEHUB_SEARCH_AUTO_REBUILD_MAX items, else `ssehub reindex`). 2: the "global"
+# region of place-less items, World (001) no longer indexed.
+SCHEMA_VERSION = "2"
 STEMMED = {"en": "english", "fr": "french", "es": "spanish", "pt": "portuguese",
            "ar": "arabic", "ru": "russian"}
 CJK = {"zh", "ja", "ko"}
