@@ -13,6 +13,14 @@ because each holds the item's whole state. Search loads the vectors once per pro
 float32 (numpy's float16 arithmetic is ~25x slower than BLAS float32) and applies new log
 records incrementally. Digests let a rebuild skip items whose text has not changed, so
 re-indexing never re-embeds a whole library for nothing.
+
+In memory the vectors stay float16 (1 KiB per item: 1 GB at a million items, where float32
+would take 2 GB alone and push the server over the 2 GB the search issue allows), next to
+their sign bits (64 bytes per item). A query scores every item by the Hamming distance of the
+bits (XOR and popcount over 8 words per item), keeps the ``candidates(n)`` nearest (n/125,
+at least 2,000: every item in a small library), and scores those exactly in float32. Measured
+by ``bench/vector_recall.py`` on the benchmark's 200 queries: recall@10 0.995 at 100k items and
+0.990 at 1M (recall@200 0.97), in about the time of the exact product (37 ms at 1M).
 """
 
 from __future__ import annotations
@@ -30,7 +38,20 @@ import numpy as np
 from ssehub.core import embeddings
 
 DIM = 512
+WORDS = DIM // 64  # sign bits per vector, as uint64 words
+MIN_CANDIDATES = 2000
 RECORD = np.dtype([("id", "<i8"), ("digest", "<i8"), ("live", "<i8"), ("vec", "<f2", (DIM,))])
+
+
+def candidates(size: int) -> int:
+    """How many items the bit prefilter keeps for exact scoring."""
+    return max(MIN_CANDIDATES, size // 125)
+
+
+def sign_bits(vectors: np.ndarray) -> np.ndarray:
+    """(N, WORDS) uint64: one bit per dimension, set where the component is positive."""
+    vectors = np.asarray(vectors).reshape(-1, DIM)
+    return np.ascontiguousarray(np.packbits(vectors > 0, axis=1)).view(np.uint64)
 
 
 def text_digest(text: str) -> int:
@@ -64,7 +85,8 @@ class VectorStore:
         self._log_offset = 0
         self._ids = np.zeros(0, dtype=np.int64)
         self._digests = np.zeros(0, dtype=np.int64)
-        self._matrix = np.zeros((0, DIM), dtype=np.float32)
+        self._matrix = np.zeros((0, DIM), dtype=np.float16)
+        self._bits = np.zeros((0, WORDS), dtype=np.uint64)
         self._size = 0
         self._rows: dict[int, int] = {}
 
@@ -109,7 +131,8 @@ class VectorStore:
     def _reset(self, ids: np.ndarray, digests: np.ndarray, vectors: np.ndarray) -> None:
         self._ids = ids.astype(np.int64).copy()
         self._digests = digests.astype(np.int64).copy()
-        self._matrix = vectors.astype(np.float32)
+        self._matrix = np.asarray(vectors, dtype=np.float16).reshape(-1, DIM)
+        self._bits = sign_bits(self._matrix)
         self._size = len(ids)
         self._rows = {int(i): row for row, i in enumerate(self._ids) if i >= 0}
 
@@ -121,6 +144,7 @@ class VectorStore:
                 if row is not None:
                     self._ids[row] = -1
                     self._matrix[row] = 0
+                    self._bits[row] = 0
                     del self._rows[item_id]
                 continue
             if row is None:
@@ -129,13 +153,16 @@ class VectorStore:
                     self._ids = np.concatenate([self._ids, np.full(grow, -1, np.int64)])
                     self._digests = np.concatenate([self._digests, np.zeros(grow, np.int64)])
                     self._matrix = np.concatenate(
-                        [self._matrix, np.zeros((grow, DIM), np.float32)])
+                        [self._matrix, np.zeros((grow, DIM), np.float16)])
+                    self._bits = np.concatenate(
+                        [self._bits, np.zeros((grow, WORDS), np.uint64)])
                 row = self._size
                 self._size += 1
                 self._rows[item_id] = row
                 self._ids[row] = item_id
             self._digests[row] = record["digest"]
-            self._matrix[row] = record["vec"].astype(np.float32)
+            self._matrix[row] = record["vec"]
+            self._bits[row] = sign_bits(record["vec"])[0]
 
     def refresh(self) -> None:
         """Bring the in-memory copy up to date with the files (cheap when nothing changed)."""
@@ -213,7 +240,7 @@ class VectorStore:
                 live = self._ids[: self._size] >= 0
                 ids = self._ids[: self._size][live]
                 digests = self._digests[: self._size][live]
-                vectors = self._matrix[: self._size][live].astype(np.float16)
+                vectors = self._matrix[: self._size][live]
             self._write_base(ids, digests, vectors)
             self.log_path.unlink(missing_ok=True)
 
@@ -237,7 +264,8 @@ class VectorStore:
         self.refresh()
         with self._lock:
             found = [i for i in ids if i in self._rows]
-            return found, self._matrix[[self._rows[i] for i in found]].copy()
+            rows = [self._rows[i] for i in found]
+            return found, self._matrix[rows].astype(np.float32)
 
     def search(self, vector: np.ndarray, k: int, min_score: float) -> list[tuple[int, float]]:
         """The ``k`` nearest items by cosine similarity, at least ``min_score``."""
@@ -245,11 +273,19 @@ class VectorStore:
         with self._lock:
             if not self._rows:
                 return []
-            scores = self._matrix[: self._size] @ vector.astype(np.float32)
-            ids = self._ids[: self._size]
-        candidates = np.flatnonzero((scores >= min_score) & (ids >= 0))
-        if len(candidates) > k:
-            top = np.argpartition(scores[candidates], -k)[-k:]
-            candidates = candidates[top]
-        order = candidates[np.argsort(-scores[candidates], kind="stable")]
-        return [(int(ids[row]), float(scores[row])) for row in order]
+            size = self._size
+            query = vector.astype(np.float32)
+            wanted = candidates(size)
+            if size <= wanted:
+                rows = np.arange(size)
+            else:
+                distance = np.bitwise_count(self._bits[:size] ^ sign_bits(query)[0]).sum(
+                    axis=1, dtype=np.uint16)
+                rows = np.argpartition(distance, wanted)[:wanted]
+            scores = self._matrix[rows].astype(np.float32) @ query
+            ids = self._ids[rows]
+        keep = np.flatnonzero((scores >= min_score) & (ids >= 0))
+        if len(keep) > k:
+            keep = keep[np.argpartition(scores[keep], -k)[-k:]]
+        order = keep[np.lexsort((rows[keep], -scores[keep]))]
+        return [(int(ids[i]), float(scores[i])) for i in order]
