@@ -253,6 +253,15 @@ def test_publish_report_into_the_library_without_private_answers(client, survey,
     assert "Decent work for all" in client.get(response["Location"]).content.decode()
     report = reports.publish(survey, actor=editor, title="Again", questions=["comments"])
     assert "Decent work for all" in report.html  # the decision is kept
+    # Each report is also a standalone HTML file of its item.
+    (file,) = report.item.files.all()
+    assert file.mime_type == "text/html" and file.filename.endswith(".html")
+    from ssehub.library import storage
+
+    with storage.open_blob(file.sha256) as handle:
+        document = handle.read().decode()
+    assert document.startswith("<!doctype html>") and "<title>Again</title>" in document
+    assert "Decent work for all" in document
 
 
 def test_published_reports_hide_what_too_few_answered(survey, editor):

@@ -83,9 +83,26 @@ def publish(survey: Survey, *, actor: Any = SYSTEM, title: str, questions: list[
             actor=actor, status=Status.PUBLISHED, provenance="survey",
             source_name="SSE Hub surveys", source_record=f"survey-report:{report.pk}",
             full_text=strip_tags(html))
+        _attach_html(item, report, title, code, url)
         report.item = item
         report.save(update_fields=["item"])
     return report
+
+
+def _attach_html(item: Any, report: Report, title: str, language: str, url: str) -> None:
+    """The report as a standalone HTML file of the item: downloadable, kept with the library's
+    files (backups, OAI and exports include it), readable without the hub."""
+    from ssehub.library import storage
+    from ssehub.library.models import ItemFile
+
+    document = render_to_string("surveys/report_file.html", {
+        "title": title, "language": language, "url": url, "body": report.html})
+    data = document.encode("utf-8")
+    digest = storage.sha256_bytes(data)  # unique: the page's address is in it
+    ItemFile.objects.create(item=item, sha256=digest, size=len(data), mime_type="text/html",
+                            filename=f"survey-report-{report.pk}.html",
+                            text=strip_tags(report.html))
+    storage.store(data, digest)
 
 
 def add_code(survey: Survey, question: str, label: str, *, actor: Any = SYSTEM) -> Code:
