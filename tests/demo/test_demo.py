@@ -58,6 +58,20 @@ def test_load_demo_creates_one_item_per_entry():
     assert all(item.source_name == "SSE Hub demo" for item in demo_items())
 
 
+def test_the_demo_includes_the_task_force_survey_once(capsys):
+    from ssehub.core.models import Organisation
+    from ssehub.surveys.demo.loader import NAME
+    from ssehub.surveys.models import Invitation, Survey
+
+    load_demo()
+    load_demo()  # `ssehub run` loads it the first time, `ssehub demo` any time after
+    survey = Survey.objects.get(name=NAME)
+    task_force = Organisation.objects.filter(role__in=["member", "observer"]).count()
+    assert task_force > 10
+    assert Invitation.objects.filter(survey=survey).count() == task_force
+    assert survey.versions.count() == 1
+
+
 def test_running_twice_creates_nothing_and_reports_all_unchanged():
     first = load_demo()
     items, files = Item.objects.count(), ItemFile.objects.count()
@@ -271,7 +285,9 @@ def test_command_list_loads_nothing():
 def test_load_demo_writes_its_summary_to_the_given_stream():
     out = StringIO()
     counts = load_demo(stdout=out)
-    assert out.getvalue().strip() == loader.format_summary(counts)
+    summary, survey = out.getvalue().strip().splitlines()
+    assert summary == loader.format_summary(counts)
+    assert survey.startswith("survey ") and "new invitation(s)" in survey
 
 
 def test_every_file_named_in_the_data_exists_and_is_documented():

@@ -261,4 +261,16 @@ def load_demo(stdout: TextIO | Any | None = None, *, refresh: bool = False) -> d
             if result.status == FAILED:
                 stdout.write(f"failed: {result.key}: {result.reason}\n")
         stdout.write(format_summary(counts) + "\n")
+    load_survey(stdout)
     return counts
+
+
+def load_survey(stdout: TextIO | Any | None = None) -> None:
+    """The Task Force's survey of its members and observers (surveys/demo/), with an
+    invitation for each of them (no e-mail is sent): part of the demo wherever it is loaded."""
+    from ssehub.surveys.demo.loader import load
+
+    survey, invited = load()
+    if stdout is not None:
+        stdout.write(f"survey {survey.name}: {invited} new invitation(s) "
+                     "(Task Force members and observers)\n")

@@ -8,6 +8,7 @@ from ssehub.library.demo.loader import (
     FAILED,
     DemoDataError,
     format_summary,
+    load_survey,
     read_entries,
     run_demo,
     summarise,
@@ -52,10 +53,6 @@ class Command(BaseCommand):
                 self.stderr.write(f"failed: {result.key}: {result.reason}")
         counts = summarise(results)
         self.stdout.write(format_summary(counts))
-        from ssehub.surveys.demo.loader import load as load_survey
-
-        survey, invited = load_survey()
-        self.stdout.write(f"survey {survey.name}: {invited} new invitation(s) "
-                          "(Task Force members and observers)")
+        load_survey(self.stdout)
         if counts[FAILED]:
             raise CommandError(f"{counts[FAILED]} demo item(s) failed to load")
