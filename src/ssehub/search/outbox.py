@@ -33,6 +33,7 @@ from ssehub.search.models import Outbox
 
 logger = logging.getLogger(__name__)
 BATCH = 200
+DELETE_CHUNK = 500
 
 
 _deferred: contextvars.ContextVar[bool] = contextvars.ContextVar("search_deferred", default=False)
@@ -75,17 +76,23 @@ def apply_pending(batch: int = BATCH) -> int:
     if not Outbox.objects.exists():
         return 0
     backend = services.get_backend()
-    done = 0
+    applied: list[int] = []
     with backend.writing():
-        while True:
-            rows = list(Outbox.objects.order_by("id").values_list("id", "item_id")[:batch])
-            if not rows:
-                break
-            services.apply_changes(sorted({item_id for _id, item_id in rows}), backend)
-            # Only the rows read: a row committed meanwhile (even for the same item) stays.
-            Outbox.objects.filter(id__in=[row_id for row_id, _item in rows]).delete()
-            done += len(rows)
-    return done
+        with backend.batched():
+            last = 0
+            while True:
+                rows = list(Outbox.objects.filter(id__gt=last).order_by("id")
+                            .values_list("id", "item_id")[:batch])
+                if not rows:
+                    break
+                services.apply_changes(sorted({item_id for _id, item_id in rows}), backend)
+                applied.extend(row_id for row_id, _item in rows)
+                last = rows[-1][0]
+        # After the index commit (the end of ``batched``), and only the rows read: a row
+        # committed meanwhile (even for the same item) stays; a failure above keeps them all.
+        for start in range(0, len(applied), DELETE_CHUNK):
+            Outbox.objects.filter(id__in=applied[start:start + DELETE_CHUNK]).delete()
+    return len(applied)
 
 
 # --- signals -------------------------------------------------------------------------------

@@ -85,6 +85,10 @@ class ParallelBatch:
         self.overrides = _settings_for_workers()
         self.pool = self._new_pool()
         self.window: deque[_Pending] = deque()
+        # Look files up before extracting them only while the batch keeps finding known ones
+        # (a re-run after an interruption walks what it did first): a new batch pays one
+        # lookup, not a read, a hash and a query per file in this process, the busiest one.
+        self.precheck = True
 
     def _new_pool(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
@@ -113,8 +117,12 @@ class ParallelBatch:
         return {**self.options.defaults, **source.metadata}
 
     def _submit(self, source: Input) -> _Pending:
-        if source.reader is None or source.error or self._known(source):
+        if source.reader is None or source.error:
             return _Pending(source, None)
+        if self.precheck:
+            if self._known(source):
+                return _Pending(source, None)
+            self.precheck = False
         try:
             future = self.pool.submit(worker.analyse_input, source, self._given(source))
         except BrokenProcessPool as exc:
@@ -126,7 +134,8 @@ class ParallelBatch:
 
     @staticmethod
     def _known(source: Input) -> bool:
-        """A local file the library already has: no need to extract it again (a re-run)."""
+        """A local file the library already has: no need to extract it again (a re-run).
+        A file missed here is still found by ``store_prepared``, after its extraction."""
         if source.path is None:
             return False
         try:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
@@ -136,7 +138,14 @@ def _resolve_undetermined(values: dict[str, str], text_language: str) -> dict[st
 
 
 MAX_CANDIDATES = 20
-INDEX_EVERY = 100
+# A long batch makes its items searchable every few seconds: each index flush is one tantivy
+# commit (tens of milliseconds of segment writing and syncing), so flushing by time rather than
+# every hundred inputs costs a fast ingest far less and keeps a slow one just as fresh.
+INDEX_SECONDS = 5.0
+# SQLite copies its write-ahead log into the database (and syncs it) every 1,000 pages by
+# default: a batch storing full texts would do that every few dozen items. During a batch the
+# log may grow to this many pages (80 MB) first; the setting is restored at the end.
+BATCH_CHECKPOINT_PAGES = 20_000
 
 
 def _near_duplicate(sig, bands: list[tuple[int, int]]) -> tuple[Item | None, float]:
@@ -164,8 +173,13 @@ def _near_duplicate(sig, bands: list[tuple[int, int]]) -> tuple[Item | None, flo
         return None, 0.0
     best_ids = sorted(shared, key=lambda f: -shared[f])[:MAX_CANDIDATES]
     best_item, best_score = None, 0.0
-    candidates = ItemFile.objects.filter(id__in=best_ids).exclude(minhash=None)
-    for item_id, minhash in candidates.values_list("item_id", "minhash"):
+    files = connection.ops.quote_name(ItemFile._meta.db_table)
+    marks = ", ".join(["%s"] * len(best_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT item_id, minhash FROM {files} "  # noqa: S608
+                       f"WHERE id IN ({marks}) AND minhash IS NOT NULL", best_ids)
+        candidates = cursor.fetchall()
+    for item_id, minhash in candidates:
         score = dedup.similarity(sig, dedup.from_bytes(minhash))
         if score > best_score:
             best_item, best_score = item_id, score
@@ -299,16 +313,20 @@ def ingest_one(source: Input, options: Options) -> Result:
         existing = existing_file(digest)
         if existing is not None:
             return _update_if_needed(existing.item, source.metadata, options, label)
-        return store_prepared(source, analyse(source, data, digest, given), options)
+        return store_prepared(source, analyse(source, data, digest, given), options,
+                              checked=True)
     except Exception as exc:
         return failure(label, exc, digest)
 
 
-def store_prepared(source: Input, prepared: Prepared, options: Options) -> Result:
+def store_prepared(source: Input, prepared: Prepared, options: Options,
+                   checked: bool = False) -> Result:
     """The database half: validate the metadata, then item, file, fingerprint and hooks in one
-    transaction (or another file of a near-duplicate twin). Raises on bad input."""
+    transaction (or another file of a near-duplicate twin). Raises on bad input.
+
+    ``checked``: the caller has just looked the digest up (the one-process path)."""
     label = source.label
-    existing = existing_file(prepared.digest)
+    existing = None if checked else existing_file(prepared.digest)
     if existing is not None:
         # The same bytes came earlier in this batch (analysed in parallel with this one).
         return _update_if_needed(existing.item, source.metadata, options, label)
@@ -362,6 +380,22 @@ def _ingest_metadata_only(
     return Result(label, CREATED, item.pk)
 
 
+@contextmanager
+def _fewer_checkpoints() -> Iterator[None]:
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_autocheckpoint")
+        previous = int(cursor.fetchone()[0])
+        cursor.execute(f"PRAGMA wal_autocheckpoint={BATCH_CHECKPOINT_PAGES}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA wal_autocheckpoint={previous}")
+
+
 def ingest(
     sources: Iterable[Input],
     options: Options | None = None,
@@ -372,8 +406,8 @@ def ingest(
 
     With ``jobs`` > 1 and a batch of at least ``parallel.MIN_BATCH`` inputs, extraction runs
     in that many worker processes while this one writes to the database (same results, same
-    one transaction per item). Search index updates are applied every ``INDEX_EVERY`` inputs
-    rather than after each.
+    one transaction per item). Search index updates are applied every ``INDEX_SECONDS`` and
+    at the end rather than after each input.
     """
     from ssehub.library.hooks import batch
     from ssehub.library.ingest import parallel
@@ -389,10 +423,12 @@ def ingest(
             results = (ingest_one(source, options) for source in stream)
     else:
         results = (ingest_one(source, options) for source in sources)
-    with batch() as flush:
-        for count, result in enumerate(results, start=1):
+    with _fewer_checkpoints(), batch() as flush:
+        flushed = time.monotonic()
+        for result in results:
             if on_result:
                 on_result(result)
             yield result
-            if count % INDEX_EVERY == 0:
+            if time.monotonic() - flushed >= INDEX_SECONDS:
                 flush()
+                flushed = time.monotonic()

@@ -90,6 +90,13 @@ class SearchBackend(ABC):
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     @contextmanager
+    def batched(self) -> Iterator[None]:
+        """Group the writes made inside into one commit where the engine pays per commit
+        (tantivy writes segment files and syncs them each time); the writes become visible on
+        exit. Backends whose writes are plain database rows need not override it."""
+        yield
+
+    @contextmanager
     def reading(self) -> Iterator[None]:
         """One consistent view of the index for a whole request (a search, its facet counts
         and its checks); backends that open a reader per call override it."""

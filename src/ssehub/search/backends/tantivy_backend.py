@@ -232,20 +232,52 @@ class TantivyBackend(SearchBackend):
     def _write(self, docs: Sequence[IndexDocument], deletes: Sequence[int]) -> None:
         if not docs and not deletes:
             return
+        batch_writer = getattr(self._pinned, "writer", None)
+        if batch_writer is not None:
+            self._stage(batch_writer, docs, deletes)
+            return
         index = self._open(create=True)
         writer = self._writer(index)
         try:
-            # By query: delete_documents_by_term misses u64 terms in tantivy-py 0.27.
-            stale = sorted({int(i) for i in (*deletes, *(d.id for d in docs))})
-            writer.delete_documents_by_query(Query.term_set_query(self.schema, "id", stale))
-            for doc in docs:
-                writer.add_document(self._document(doc))
+            self._stage(writer, docs, deletes)
             writer.commit()
             writer.wait_merging_threads()
         except BaseException:
             writer.rollback()
             raise
         finally:
+            del writer
+        index.reload()
+
+    def _stage(self, writer, docs: Sequence[IndexDocument], deletes: Sequence[int]) -> None:
+        """Queue the deletes and additions in ``writer``. Tantivy orders operations, so a
+        delete also removes a copy of the same item added earlier in the same commit."""
+        # By query: delete_documents_by_term misses u64 terms in tantivy-py 0.27.
+        stale = sorted({int(i) for i in (*deletes, *(d.id for d in docs))})
+        writer.delete_documents_by_query(Query.term_set_query(self.schema, "id", stale))
+        for doc in docs:
+            writer.add_document(self._document(doc))
+
+    @contextmanager
+    def batched(self) -> Iterator[None]:
+        """One writer and one commit for every write inside (an outbox drain of thousands of
+        rows): each commit writes and syncs new segment files and waits for merges, about
+        50-130 ms here, so per-200-rows commits cost an ingest 0.6-3 ms per document."""
+        if getattr(self._pinned, "writer", None) is not None:
+            yield
+            return
+        index = self._open(create=True)
+        writer = self._writer(index)
+        self._pinned.writer = writer
+        try:
+            yield
+            writer.commit()
+            writer.wait_merging_threads()
+        except BaseException:
+            writer.rollback()
+            raise
+        finally:
+            self._pinned.writer = None
             del writer
         index.reload()
 
