@@ -23,6 +23,7 @@ def _autocheckpoint() -> int:
 
 def test_a_batch_checkpoints_less_often_and_restores_the_setting():
     if connection.vendor != "sqlite":
+        # Skipped on PostgreSQL on purpose: the setting and the cost it avoids are SQLite's.
         pytest.skip("wal_autocheckpoint is a SQLite setting; PostgreSQL has no equivalent here")
     before = _autocheckpoint()
     seen: list[int] = []
