@@ -36,6 +36,16 @@ def mask_goal_mentions(text: str) -> str:
     return CODE_RE.sub(" ", text)
 
 
+ENCODER_CHARS = 5000
+
+
+def encoder_input(text: str) -> str:
+    """What the sentence encoder reads of a passage: goal numbers masked, at most 5,000
+    characters, never empty. The mapper and the search indexer both embed through it, so the
+    same passage gives the same text, hence the same (shareable) vector."""
+    return mask_goal_mentions(text)[:ENCODER_CHARS] or " "
+
+
 _WS = re.compile(r"\s+")
 _BLANK = re.compile(r"\n\s*\n")
 _SENT = re.compile(r"(?<=[.!?;])\s+")
