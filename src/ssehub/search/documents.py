@@ -61,7 +61,7 @@ class IndexDocument:
         mapper embeds that same string first when it maps the item, and keeps the vector,
         so the indexer reuses it instead of encoding it again (``ssehub.core.embeddings``)."""
         from ssehub.sdg.mapper import first_passage
-        from ssehub.sdg.model.text import encoder_input
+        from ssehub.sdg.masking import encoder_input
 
         text = compose_text(self.title.values(), self.abstract.values(), self.keywords,
                             self.body)
