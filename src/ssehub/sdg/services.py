@@ -8,6 +8,7 @@ they are exported as new training data.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from typing import IO, Any
 
 from django.conf import settings
@@ -22,12 +23,24 @@ MACHINE, EDITOR = ItemGoal.Source.MACHINE, ItemGoal.Source.EDITOR
 MAX_TEXT = 2_000_000  # characters of an item's text given to the mapper
 
 
-def item_text(item: Item) -> str:
-    """Title, abstract and full text: what the mapper reads of an item."""
-    parts = [*item.title.values(), *item.abstract.values()]
-    if item.full_text:
-        parts.append(item.full_text[:MAX_TEXT])
+def compose_text(titles: Iterable[str], abstracts: Iterable[str], keywords: Sequence[str],
+                 full_text: str) -> str:
+    """Titles, abstracts, keywords and full text, one paragraph each: what the mapper reads
+    of an item. Its first passage (``mapper.first_passage``) is also the item's search vector:
+    the search indexer composes the same text from its index document."""
+    parts = [*titles, *abstracts]
+    if keywords:
+        parts.append(", ".join(keywords))
+    if full_text:
+        parts.append(full_text)
     return "\n\n".join(p for p in parts if p)
+
+
+def item_text(item: Item) -> str:
+    """Title, abstract, keywords and full text: what the mapper reads of an item."""
+    return compose_text((item.title or {}).values(), (item.abstract or {}).values(),
+                        [str(k) for k in (item.keywords or [])],
+                        (item.full_text or "")[:MAX_TEXT])
 
 
 @transaction.atomic

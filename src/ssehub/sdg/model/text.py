@@ -12,29 +12,14 @@ import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
 
-# "SDG 5", "SDGs 1, 2 and 5", "Goal 5.2", "ODD n°5", "ODS 5", "Objective 5", "objetivo 5",
-# "Objectif 5", "Sustainable Development Goal 5", "SDG5", "SDG-5", "Global Goal 5", "target 6.1".
-_KEYWORD = (
-    r"(?:sdgs?|goals?|odds?|ods|objectives?|objectifs?|objetivos?|targets?|cibles?|metas?)"
+# Goal-number masking lives in ssehub.sdg.masking (no model imports): re-exported here.
+from ssehub.sdg.masking import (  # noqa: F401
+    CODE_RE,
+    ENCODER_CHARS,
+    MENTION_RE,
+    encoder_input,
+    mask_goal_mentions,
 )
-_NUMBER = r"(?:n[°ºo]\.?\s*)?#?\d{1,2}(?:\.[0-9a-z]{1,2}){0,2}\b"
-_JOIN = r"(?:\s*(?:,|/|&|-|–|and|or|et|ou|y|e|o)\s*)"
-MENTION_RE = re.compile(
-    rf"\b({_KEYWORD})[\s\-]*{_NUMBER}(?:{_JOIN}{_NUMBER})*",
-    re.IGNORECASE,
-)
-# A bare target/indicator code such as "6.1" or "11.7.1" pins a goal just as well.
-CODE_RE = re.compile(r"(?<![\d.,])\b(?:1[0-7]|[1-9])\.(?:[1-9]|1[0-9]|[a-d])(?:\.\d)?\b(?![\d,])")
-
-
-def mask_goal_mentions(text: str) -> str:
-    """Replace explicit goal/target numbers by the bare keyword ("SDG 5" -> "SDG").
-
-    Why: the label must be learnt from the topic, never from a number printed in the text.
-    """
-    text = MENTION_RE.sub(lambda m: m.group(1), text)
-    return CODE_RE.sub(" ", text)
-
 
 _WS = re.compile(r"\s+")
 _BLANK = re.compile(r"\n\s*\n")
