@@ -12,7 +12,7 @@ an ingested item goes through the encoder once. The key is the text itself (a 12
 of it): an item whose text changed has another key and is embedded again, and a vector left
 behind by a rolled-back transaction is still the right vector for its text. The store is a
 small LRU in memory (``KEEP_MAX`` vectors, 2 KB each): the indexer of the same process takes
-them at the next outbox drain (right after the commit, or after a batch of 100 inputs); a
+them at the next outbox drain (right after the commit, or every few seconds during a batch); a
 separate indexer process (``ssehub reindex --outbox``) or a rebuild finds nothing kept and
 encodes the same text itself, getting the same vector.
 """
