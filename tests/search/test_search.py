@@ -181,6 +181,80 @@ def test_snippets_are_highlighted_and_escaped(make_item, indexed, run_search):
     assert "<script>" not in hit.snippet and "&lt;script&gt;" in hit.snippet
 
 
+def test_result_page_is_hydrated_completely_in_one_query(
+        corpus, run_search, django_assert_num_queries):
+    """The page's items come from the database with every column but the full text, their
+    type and organisation already attached (what the result list and the feeds show), and the
+    head of the full text for snippets."""
+    response = run_search("cooperatives", mode="lexical")
+    assert len(response.results) == response.total >= 4
+    with django_assert_num_queries(0):
+        shown = [(hit.item.get_absolute_url(), str(hit.item.item_type), hit.item.date_display,
+                  str(hit.item.organisation) if hit.item.organisation else "",
+                  hit.item.created_at, hit.item.updated_at) for hit in response.results]
+    assert all(url for url, *_rest in shown)
+    for hit in response.results:
+        fresh = Item.objects.select_related("item_type", "organisation").get(pk=hit.id)
+        item = hit.item
+        assert item.get_deferred_fields() == {"full_text"}
+        for f in Item._meta.concrete_fields:
+            if f.name != "full_text":
+                assert getattr(item, f.attname) == getattr(fresh, f.attname), f.name
+        assert item.item_type == fresh.item_type and item.item_type.label == fresh.item_type.label
+        assert item.organisation == fresh.organisation
+        assert item.head == fresh.full_text[:search.HEAD_CHARS]
+        assert item.display_title == fresh.display_title == hit.title
+    finance = next(h.item for h in response.results if h.id == corpus["finance"].pk)
+    assert finance.organisation is None and finance.head.startswith("Ethical banks lend")
+    assert isinstance(corpus["water"].uid, type(
+        next(h.item for h in response.results if h.id == corpus["water"].pk).uid))
+
+
+def test_a_search_builds_its_lexical_query_once(corpus, run_search, backend, monkeypatch):
+    if backend != "tantivy":
+        pytest.skip("counts calls of the tantivy backend's query builder")
+    from ssehub.search.backends.tantivy_backend import TantivyBackend
+
+    calls = []
+    original = TantivyBackend._build_lexical
+
+    def counting(self, parsed):
+        calls.append(parsed.text)
+        return original(self, parsed)
+
+    monkeypatch.setattr(TantivyBackend, "_build_lexical", counting)
+    # Two filters: the search, the facet pass and one pass per filtered facet share it.
+    response = run_search("cooperatives", mode="lexical",
+                          filters={"type": ["report"], "sdg": ["7"]})
+    assert ids(response) == [corpus["energy"].pk]
+    assert {v.value for v in response.facets["type"]} == {"report"}  # ignores its own filter
+    assert calls == ["cooperatives"]
+    run_search("cooperatives", mode="lexical")
+    assert calls == ["cooperatives", "cooperatives"]  # per request, not remembered
+
+
+def test_a_commit_by_another_process_is_seen_by_the_next_search(
+        corpus, run_search, index_dir, backend):
+    """The reader reloads only when meta.json changed; a writer elsewhere changes it."""
+    if backend != "tantivy":
+        pytest.skip("writes the tantivy index folder directly")
+    import tantivy
+
+    from ssehub.search.backends.tantivy_backend import _schema
+
+    assert ids(run_search("bolivia", mode="lexical")) == [corpus["water"].pk]
+    assert ids(run_search("bolivia", mode="lexical")) == [corpus["water"].pk]
+    schema = _schema()
+    other = tantivy.Index(schema, path=str(index_dir / "tantivy"), reuse=True)
+    writer = other.writer(heap_size=15_000_000, num_threads=1)
+    writer.delete_documents_by_query(
+        tantivy.Query.term_set_query(schema, "id", [corpus["water"].pk]))
+    writer.commit()
+    writer.wait_merging_threads()
+    del writer
+    assert ids(run_search("bolivia", mode="lexical")) == []
+
+
 # --- the outbox ------------------------------------------------------------------------------
 
 def test_rolled_back_change_leaves_no_outbox_row(corpus, run_search):

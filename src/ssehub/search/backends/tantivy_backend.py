@@ -31,7 +31,7 @@ from ssehub.search.backends.base import (
     SearchBackend,
 )
 from ssehub.search.documents import IndexDocument
-from ssehub.search.query import Phrase, Term
+from ssehub.search.query import ParsedQuery, Phrase, Term
 
 logger = logging.getLogger(__name__)
 
@@ -114,6 +114,12 @@ class TantivyBackend(SearchBackend):
         self.path = self.directory / "tantivy"
         self.schema = _schema()
         self._pinned = threading.local()
+        # The index and the (mtime, size, inode) of its meta.json, taken just before its
+        # reader was last reloaded: a commit (from this process or another one) replaces
+        # meta.json, so one stat tells whether there is anything new to load and most
+        # requests skip the reload (stat first, reload second: the reader is never older than
+        # the stamp).
+        self._loaded_meta: tuple[tantivy.Index, tuple[int, int, int]] | None = None
 
     # --- opening ---------------------------------------------------------------------------
     def _version_file(self) -> Path:
@@ -122,6 +128,7 @@ class TantivyBackend(SearchBackend):
     def reset(self) -> None:
         with self._lock:
             self._indexes.pop(str(self.path), None)
+            self._loaded_meta = None
             shutil.rmtree(self.path, ignore_errors=True)
         self._open(create=True)
 
@@ -132,6 +139,7 @@ class TantivyBackend(SearchBackend):
             if index is not None and self._version_file().exists():
                 return index
             self._indexes.pop(key, None)
+            self._loaded_meta = None
             exists = self.path.is_dir() and self._version_file().exists()
             if exists and self._version_file().read_text().strip() != SCHEMA_VERSION:
                 if not create:
@@ -173,10 +181,12 @@ class TantivyBackend(SearchBackend):
             self._pinned.searcher = self._searcher()
         except IndexUnavailable:
             self._pinned.searcher = None  # each call reports it (ensure_index rebuilds)
+        self._pinned.lexical = {}
         try:
             yield
         finally:
             self._pinned.searcher = None
+            self._pinned.lexical = {}
 
     def _searcher(self) -> tantivy.Searcher:
         pinned = getattr(self._pinned, "searcher", None)
@@ -184,11 +194,23 @@ class TantivyBackend(SearchBackend):
             return pinned
         index = self._open()
         try:
-            index.reload()
+            stamp = self._meta_stamp()
+            loaded = self._loaded_meta
+            if stamp is None or loaded is None or loaded[0] is not index or loaded[1] != stamp:
+                index.reload()
+                self._loaded_meta = (index, stamp) if stamp is not None else None
             return index.searcher()
         except (ValueError, OSError) as exc:
             self._indexes.pop(str(self.path), None)
+            self._loaded_meta = None
             raise IndexUnavailable(f"the search index is unreadable: {exc}") from exc
+
+    def _meta_stamp(self) -> tuple[int, int, int] | None:
+        try:
+            st = (self.path / "meta.json").stat()
+        except OSError:
+            return None
+        return (st.st_mtime_ns, st.st_size, st.st_ino)
 
     # --- writing ---------------------------------------------------------------------------
     def _document(self, doc: IndexDocument) -> tantivy.Document:
@@ -274,6 +296,8 @@ class TantivyBackend(SearchBackend):
         return self._searcher().num_docs
 
     def check(self) -> None:
+        if getattr(self._pinned, "searcher", None) is not None:
+            return  # this request's reading() opened and loaded the index already
         self._searcher().search(Query.all_query(), 1, count=False)
 
     def digests(self) -> dict[int, int]:
@@ -297,22 +321,23 @@ class TantivyBackend(SearchBackend):
 
     def _option(self, option: Term | Phrase) -> Query | None:
         subqueries: list[tuple[Occur, Query]] = []
+        text = " ".join(option.words) if isinstance(option, Phrase) else option.text
+        analysed: dict[str, list[str]] = {}  # per language: title, abstract, body share it
         for name in self._fields_for(option.field):
             lang, analyzer = _field_analyzer(name)
             boost = BOOSTS[name.split("_")[0]]
-            if isinstance(option, Phrase):
-                tokens = analyzer.analyze(" ".join(option.words))
-            elif option.prefix:
+            tokens = analysed.get(lang)
+            if tokens is None:
+                tokens = analysed[lang] = analyzer.analyze(text)
+            if isinstance(option, Term) and option.prefix:
                 if lang == "zh":
                     continue
-                tokens = analyzer.analyze(option.text)[:1]
+                tokens = tokens[:1]
                 if tokens:
                     pattern = re.escape(tokens[0]) + ".*"
                     subqueries.append((Occur.Should, Query.boost_query(
                         Query.regex_query(self.schema, name, pattern), boost)))
                 continue
-            else:
-                tokens = analyzer.analyze(option.text)
             if not tokens:
                 continue
             if len(tokens) == 1:
@@ -325,8 +350,22 @@ class TantivyBackend(SearchBackend):
         return Query.boolean_query(subqueries)
 
     def _lexical(self, request: BackendQuery) -> tuple[Query | None, list[Query]]:
-        """The positive part of the query (None: nothing can match) and the exclusions."""
+        """The positive part of the query (None: nothing can match) and the exclusions.
+
+        Built once per request: the search and each facet pass reuse it (a word becomes
+        a term query on 25 fields, so building it costs as much as a small search)."""
         parsed = request.query
+        memo = getattr(self._pinned, "lexical", None)
+        if memo is not None:
+            known = memo.get(id(parsed))
+            if known is not None and known[0] is parsed:
+                return known[1]
+        built = self._build_lexical(parsed)
+        if memo is not None:
+            memo[id(parsed)] = (parsed, built)
+        return built
+
+    def _build_lexical(self, parsed: ParsedQuery) -> tuple[Query | None, list[Query]]:
         clauses: list[tuple[Occur, Query]] = []
         negative: list[Query] = []
         for clause in parsed.clauses:
