@@ -394,7 +394,9 @@ class _PagePlan:
     compiler would apply to each column."""
 
     select: str
-    parts: tuple[tuple[type, tuple[str, ...], tuple[tuple[Callable, ...], ...], Any], ...]
+    # (model, attnames, (position, converters, column) of the converted columns,
+    #  the foreign key from Item (None for Item itself), position of the primary key)
+    parts: tuple[tuple[type, tuple[str, ...], tuple, Any, int], ...]
 
 
 _page_plans: dict[tuple[str, str], _PagePlan] = {}
@@ -429,7 +431,8 @@ def _page_plan(conn) -> _PagePlan:
             else:
                 converters.append(None)
         parts.append((model, tuple(f.attname for f in fields),
-                      tuple(c for c in converters if c is not None), relation))
+                      tuple(c for c in converters if c is not None), relation,
+                      fields.index(model._meta.pk)))
     columns.append(f"SUBSTR(i.{qn('full_text')}, 1, {HEAD_CHARS})")
     type_fk = Item._meta.get_field("item_type")
     org_fk = Item._meta.get_field("organisation")
@@ -468,20 +471,27 @@ def _page_items(ids: Sequence[int]) -> dict[int, Item]:
         rows = cursor.fetchall()
     db = connection.alias
     items: dict[int, Item] = {}
+    seen: dict[tuple[type, Any], Any] = {}  # the page's types and organisations, one of each
     for row in rows:
         start = 0
         objects = []
-        for model, names, converters, _relation in plan.parts:
-            values = list(row[start:start + len(names)])
-            start += len(names)
+        for model, names, converters, _relation, pk_at in plan.parts:
+            end = start + len(names)
+            pk = row[start + pk_at]
+            if model is not Item and (pk is None or (model, pk) in seen):
+                objects.append(seen.get((model, pk)))
+                start = end
+                continue
+            values = list(row[start:end])
+            start = end
             for n, funcs, col in converters:
                 for func in funcs:
                     values[n] = func(values[n], col, connection)
-            objects.append(None if values[0] is None and model is not Item
-                           else model.from_db(db, names, values))
+            obj = seen[model, pk] = model.from_db(db, names, values)
+            objects.append(obj)
         item = objects[0]
-        for (_m, _n, _c, relation), related in zip(plan.parts[1:], objects[1:], strict=True):
-            relation.set_cached_value(item, related)
+        for part, related in zip(plan.parts[1:], objects[1:], strict=True):
+            part[3].set_cached_value(item, related)
         item.head = row[start]
         items[item.pk] = item
     return items
