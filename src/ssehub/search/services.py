@@ -385,6 +385,11 @@ def _exact_title_first(fused: list[tuple[int, float]], parsed: ParsedQuery,
 
 
 HEAD_CHARS = 4000  # the start of the full text, for snippets when the abstract has no match
+# What a result shows (the result list, the feeds, the JSON answer, saved-search digests) and
+# the permission check needs; the other columns stay deferred (loaded on access).
+PAGE_ITEM_FIELDS = ("id", "title", "abstract", "item_type", "pub_year", "pub_month", "pub_day",
+                    "organisation", "status", "created_by", "created_at", "updated_at")
+PAGE_ORGANISATION_FIELDS = ("id", "slug", "acronym", "name")
 
 
 @dataclass(frozen=True)
@@ -412,11 +417,11 @@ def _page_plan(conn) -> _PagePlan:
     from ssehub.library.models import ItemType
 
     qn = conn.ops.quote_name
-    item_fields = [f for f in Item._meta.concrete_fields if f.name != "full_text"]
-    tables = (("i", Item, item_fields, None),
+    tables = (("i", Item, [Item._meta.get_field(n) for n in PAGE_ITEM_FIELDS], None),
               ("t", ItemType, list(ItemType._meta.concrete_fields),
                Item._meta.get_field("item_type")),
-              ("o", Organisation, list(Organisation._meta.concrete_fields),
+              ("o", Organisation,
+               [Organisation._meta.get_field(n) for n in PAGE_ORGANISATION_FIELDS],
                Item._meta.get_field("organisation")))
     columns: list[str] = []
     parts = []
@@ -450,9 +455,10 @@ def _page_plan(conn) -> _PagePlan:
 
 
 def _page_items(ids: Sequence[int]) -> dict[int, Item]:
-    """The items of a result page in one SELECT of only the columns a result needs, with
-    their type and organisation (what ``select_related`` would give) and ``head``, the start of
-    the full text; the full text itself stays deferred.
+    """The items of a result page in one SELECT of only the columns a result needs
+    (``PAGE_ITEM_FIELDS``), with their type and organisation (what ``select_related`` would
+    give) and ``head``, the start of the full text; the other columns, the full text among
+    them, stay deferred.
 
     The ORM's queryset for this costs three times the query itself (compiling ~50 columns
     and the default ordering for every search): the SQL is built once per page size here, and
@@ -502,6 +508,7 @@ def _hydrate(ids: Sequence[int], scores: dict[int, float], parsed: ParsedQuery,
     """One query for the whole page; items no longer visible (index lagging) are dropped."""
     items = _page_items(ids)
     terms = parsed.highlight_terms()
+    language = translation.get_language()  # once, not twice per hit
     hits = []
     for item_id in ids:
         item = items.get(item_id)
@@ -509,11 +516,12 @@ def _hydrate(ids: Sequence[int], scores: dict[int, float], parsed: ParsedQuery,
             continue
         if not (visibility.everything or item.status == Status.PUBLISHED or can_view(user, item)):
             continue
-        abstract = pick(item.abstract)
+        abstract = pick(item.abstract, language)
         text = abstract
         if terms and item.head:
             text = abstract if abstract and has_match(abstract, terms) else item.head
-        hits.append(Hit(item_id, item.display_title, scores.get(item_id, 0.0),
+        title = pick(item.title, language) or item.display_title  # (the "untitled" label)
+        hits.append(Hit(item_id, title, scores.get(item_id, 0.0),
                         snippet(text or item.head or "", terms), item))
     return hits
 
