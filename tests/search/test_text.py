@@ -51,3 +51,16 @@ def test_marks_are_the_words_the_stem_pattern_finds():
             assert _matches(text, terms) == expected, (terms, text)
             assert has_match(text, terms) == bool(expected)
     assert _matches("coopcoop coop", ["coop"]) == [(0, 8), (9, 13)]
+
+
+def test_every_path_of_fold_in_place_folds_each_character_as_fold_does():
+    """ASCII, single-byte (cp1252) and other texts take different paths; each character must
+    come out as the first character of its own fold, in place."""
+    samples = ["Straße ŒUVRE œuvre – “quoted” ’ € µ ½ Ÿ", "Ελληνικά ΣΟΦΙΑ", "İstanbul",
+               "K Å ﬃ 協同組合", "plain ASCII Text", "Coopératives ÉTÉ àçñ"]
+    for text in samples + ["".join(samples)]:
+        folded = fold_in_place(text)
+        assert len(folded) == len(text)
+        for ch, out in zip(text, folded, strict=True):
+            assert out == (fold(ch)[:1] or ch), (text, ch, out)
+    assert fold_in_place("ŒUVRE µ") == "œuvre μ"
