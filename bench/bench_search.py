@@ -30,9 +30,16 @@ Measured after 20 warm-up queries, one at a time, wall clock per query:
     database, snippets, permissions (public user);
   * hub semantic and hub hybrid: the same service in those modes (query embedding included);
   * raw tantivy: a plain tantivy index of the same texts (one field per kind, default
-    tokenizer), ``parse_query`` + filter terms, top 10 + count + the same facet aggregations;
+    tokenizer, texts stored), measured three ways: ``tantivy_top10`` (``parse_query`` + filter
+    terms, top 10 ids: the bare floor), ``tantivy`` (top 10 + count + one pass of the 8 facet
+    aggregations: the figure published before) and ``tantivy_same_work`` (what the hub's
+    response holds: the public's permission filter, the hub's facet counts, where a facet with
+    a selection ignores its own filter, and the page's stored title and abstract with a
+    SnippetGenerator snippet). The hub's query still covers 25 per-language fields to these 3;
   * SQLite FTS5 (sqlite3 module): ``MATCH`` + ``bm25()`` top 10, count, facet counts by GROUP BY;
   * Whoosh 2.7 (pure Python, django-haystack's default): top 10 + facet groups.
+Then a **paired** run: hub lexical and the three raw tantivy lines interleaved query by query
+(order rotating), 3 rounds, each query's median: the ratios least touched by a noisy machine.
 """
 
 from __future__ import annotations
@@ -803,23 +810,33 @@ PEER_WORK = {
 }
 
 
+PAIRED_ROUNDS = 3
+
+
 def paired(queries: list[dict], runs: dict[str, Callable[[dict], object]],
-           warmup: int = 20) -> dict:
-    """Each query through every runner in turn (the order rotating), so that the machine's
-    noise (a 2-core box shared with other work) falls on all of them alike."""
+           warmup: int = 20, rounds: int = PAIRED_ROUNDS) -> dict:
+    """Each query through every runner in turn (the order rotating), ``rounds`` times; a
+    query's time is its median over the rounds, and the percentiles are over the queries. The
+    machine's noise (a 2-core box shared with other work) then falls on all runners alike,
+    and a single stall does not make a query slow."""
     names = list(runs)
     for query in queries[:warmup]:
         for name in names:
             runs[name](query)
     gc.collect()
-    samples: dict[str, list[float]] = {name: [] for name in names}
-    for n, query in enumerate(queries):
-        for k in range(len(names)):
-            name = names[(n + k) % len(names)]
-            start = time.perf_counter()
-            runs[name](query)
-            samples[name].append(time.perf_counter() - start)
-    return {name: percentiles(values) for name, values in samples.items()}
+    samples: dict[str, list[list[float]]] = {name: [[] for _q in queries] for name in names}
+    for round_ in range(rounds):
+        for n, query in enumerate(queries):
+            for k in range(len(names)):
+                name = names[(n + k + round_) % len(names)]
+                start = time.perf_counter()
+                runs[name](query)
+                samples[name][n].append(time.perf_counter() - start)
+    out = {name: percentiles([statistics.median(times) for times in per_query])
+           for name, per_query in samples.items()}
+    for result in out.values():
+        result["rounds"] = rounds
+    return out
 
 
 def main() -> None:
@@ -892,7 +909,8 @@ def main() -> None:
             name: round(lex / peer["p95_ms"], 2)
             for name, peer in report["peers"].items() if "p95_ms" in peer}
     if len(runs) > 1 and "hub_lexical" in runs:
-        log("paired: hub lexical and raw tantivy, interleaved query by query")
+        log(f"paired: hub lexical and raw tantivy, interleaved query by query, "
+            f"{PAIRED_ROUNDS} rounds")
         report["paired"] = paired(queries, runs)
         lex = report["paired"]["hub_lexical"]["p95_ms"]
         report["paired_hub_lexical_over_peer_p95"] = {
