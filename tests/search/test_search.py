@@ -114,6 +114,21 @@ def test_facet_counts_respect_the_other_filters(corpus, run_search):
     assert regions["419"] == 2  # Latin America and the Caribbean: Bolivia, Uruguay
 
 
+def test_several_values_of_a_facet_are_alternatives(corpus, run_search):
+    """Values of one facet are OR-ed, facets AND-ed, for numbers and strings alike (the
+    backend turns one value into a term query, a few into a disjunction)."""
+    assert set(ids(run_search("", filters={"sdg": ["6", "7"]}))) == {
+        corpus["water"].pk, corpus["energy"].pk}
+    assert set(ids(run_search("", filters={"country": ["UY", "BO", "ZZ"]}))) == {
+        corpus["water"].pk, corpus["housing"].pk}
+    assert set(ids(run_search("", filters={"sdg": ["6", "7", "11"],
+                                           "type": ["case-study"]}))) == {
+        corpus["water"].pk, corpus["housing"].pk}
+    many = [str(n) for n in range(1, 18)]  # more values than the disjunction takes
+    assert run_search("", filters={"sdg": many}).total == 5
+    assert ids(run_search("", filters={"country": ["ZZ"]})) == []
+
+
 def test_year_range_and_organisation_filters(corpus, run_search):
     response = run_search("", year_from=2020, year_to=2021)
     assert set(ids(response)) == {corpus["energy"].pk, corpus["women"].pk}

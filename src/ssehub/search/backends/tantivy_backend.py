@@ -384,6 +384,19 @@ class TantivyBackend(SearchBackend):
             return None, negative  # every word analysed away: nothing can match
         return Query.boolean_query(clauses), negative
 
+    def _any_of(self, name: str, values: list) -> Query:
+        """Documents with one of these values in the field. A term query per value: tantivy
+        intersects it lazily with the rest of the query, where a term set query first reads
+        the whole posting list into a bit set (~0.2 ms for a common facet value at 100k
+        items, in the search and again in each facet pass). Many values: a term set."""
+        values = list(dict.fromkeys(values))
+        if not values or len(values) > 8:
+            return Query.term_set_query(self.schema, name, values)
+        if len(values) == 1:
+            return Query.term_query(self.schema, name, values[0])
+        return Query.boolean_query(
+            [(Occur.Should, Query.term_query(self.schema, name, v)) for v in values])
+
     def _filters(self, request: BackendQuery) -> list[tuple[Occur, Query]]:
         out: list[Query] = []
         for name, values in request.filters.items():
@@ -391,9 +404,9 @@ class TantivyBackend(SearchBackend):
                 continue
             if FACETS[name] == "int":
                 ints = [int(v) for v in values if str(v).lstrip("-").isdigit()]
-                out.append(Query.term_set_query(self.schema, name, ints))
+                out.append(self._any_of(name, ints))
             else:
-                out.append(Query.term_set_query(self.schema, name, [str(v) for v in values]))
+                out.append(self._any_of(name, [str(v) for v in values]))
         low, high = request.year_range
         if low is not None or high is not None:
             out.append(Query.range_query(self.schema, "year", tantivy.FieldType.Integer,
