@@ -394,9 +394,9 @@ PAGE_ORGANISATION_FIELDS = ("id", "slug", "acronym", "name")
 
 @dataclass(frozen=True)
 class _PagePlan:
-    """How to read a page of items: the columns of the item (all but the full text), its
-    type and its organisation, plus the head of the full text, with the converters Django's
-    compiler would apply to each column."""
+    """How to read a page of items: the columns a result shows of the item, its type and its
+    organisation, plus the head of the full text, with the converters Django's compiler would
+    apply to each column."""
 
     select: str
     # (model, attnames, (position, converters, column) of the converted columns,
@@ -426,6 +426,8 @@ def _page_plan(conn) -> _PagePlan:
     columns: list[str] = []
     parts = []
     for alias, model, fields, relation in tables:
+        # Model.from_db takes the loaded values in the model's field order.
+        fields = sorted(fields, key=list(model._meta.concrete_fields).index)
         converters = []
         for f in fields:
             columns.append(f"{alias}.{qn(f.column)}")
