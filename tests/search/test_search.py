@@ -253,6 +253,54 @@ def test_a_search_builds_its_lexical_query_once(corpus, run_search, backend, mon
     assert calls == ["cooperatives", "cooperatives"]  # per request, not remembered
 
 
+def test_only_the_languages_the_index_holds_are_searched(
+        corpus, run_search, make_item, indexed, index_dir, backend):
+    """The index records the languages of its text fields before each commit; queries skip
+    the others (they match nothing) and find a new language as soon as it is indexed."""
+    if backend != "tantivy":
+        pytest.skip("reads the tantivy index folder")
+    import json
+
+    from ssehub.search.backends.tantivy_backend import LANGUAGES_FILE, TantivyBackend
+
+    record = index_dir / "tantivy" / LANGUAGES_FILE
+    assert json.loads(record.read_text()) == ["en", "es", "fr"]
+    backend_ = search.get_backend()
+    with backend_.reading():
+        assert backend_._fields_for("title") == ["title_en", "title_fr", "title_es"]
+    # A language the index did not hold yet, added by this process...
+    siberia = make_item({"ru": "Кооперативы Сибири"}, countries="RU")
+    indexed()
+    assert ids(run_search("Сибири", mode="lexical")) == [siberia.pk]
+    assert "ru" in json.loads(record.read_text())
+    # ... and by another one (another backend object over the same folder).
+    other = TantivyBackend(index_dir)
+    italian = make_item({"it": "Cooperative sociali in Sicilia"})
+    from ssehub.search import documents
+
+    other.upsert(documents.build([italian.pk]))
+    assert ids(run_search("Sicilia", mode="lexical")) == [italian.pk]
+    # A rebuild records exactly what it wrote.
+    search.rebuild(embed=False)
+    assert json.loads(record.read_text()) == ["en", "es", "fr", "ru", "xx"]
+    assert ids(run_search("Сибири", mode="lexical")) == [siberia.pk]
+
+
+def test_an_index_without_a_language_record_searches_every_language(
+        corpus, run_search, make_item, indexed, index_dir, backend):
+    if backend != "tantivy":
+        pytest.skip("reads the tantivy index folder")
+    from ssehub.search.backends.tantivy_backend import LANGUAGES_FILE
+
+    record = index_dir / "tantivy" / LANGUAGES_FILE
+    record.unlink()  # as in an index built before the record existed
+    siberia = make_item({"ru": "Кооперативы Сибири"})
+    indexed()
+    assert not record.exists()  # the writer cannot vouch for the older documents
+    assert ids(run_search("Сибири", mode="lexical")) == [siberia.pk]
+    assert ids(run_search("bolivia", mode="lexical")) == [corpus["water"].pk]
+
+
 def test_a_commit_by_another_process_is_seen_by_the_next_search(
         corpus, run_search, index_dir, backend):
     """The reader reloads only when meta.json changed; a writer elsewhere changes it."""

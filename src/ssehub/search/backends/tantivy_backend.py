@@ -12,7 +12,9 @@ pass; nothing but the item id is stored, results are hydrated from the database.
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import re
 import shutil
 import threading
@@ -46,6 +48,11 @@ LANGUAGES = [*STEMMED, "zh", "xx"]  # xx: any other language, folded but not ste
 BOOSTS = {"title": 3.0, "keywords": 2.0, "author": 2.0, "abstract": 1.6, "body": 1.0}
 TEXT_KINDS = ("title", "abstract", "body")
 HEAP = 64_000_000
+# The languages whose fields hold text in this index (JSON list), so that a query skips the
+# per-language fields no document uses: writers add to it before they commit, under the
+# index's writer lock; a rebuild sets it. Missing (an index from before it existed, or one
+# the writer could not vouch for): every language is searched.
+LANGUAGES_FILE = "ssehub-languages.json"
 
 
 class IndexBusy(Exception):
@@ -73,6 +80,14 @@ def field_language(code: str) -> str:
     if code in STEMMED:
         return code
     return "zh" if code in CJK else "xx"
+
+
+def _doc_languages(doc: IndexDocument) -> set[str]:
+    """The field languages a document's text goes to (as ``TantivyBackend._document``)."""
+    out = {field_language(lang) for values in (doc.title, doc.abstract) for lang in values}
+    if doc.body:
+        out.add(field_language(doc.body_language))
+    return out
 
 
 def _schema() -> tantivy.Schema:
@@ -120,6 +135,9 @@ class TantivyBackend(SearchBackend):
         # requests skip the reload (stat first, reload second: the reader is never older than
         # the stamp).
         self._loaded_meta: tuple[tantivy.Index, tuple[int, int, int]] | None = None
+        # The recorded languages, read just after the reader was reloaded (writers record
+        # before committing, so the list covers at least what the reader holds); None: all.
+        self._languages: frozenset[str] | None = None
 
     # --- opening ---------------------------------------------------------------------------
     def _version_file(self) -> Path:
@@ -181,6 +199,7 @@ class TantivyBackend(SearchBackend):
             self._pinned.searcher = self._searcher()
         except IndexUnavailable:
             self._pinned.searcher = None  # each call reports it (ensure_index rebuilds)
+        self._pinned.languages = self._languages
         self._pinned.lexical = {}
         try:
             yield
@@ -198,12 +217,34 @@ class TantivyBackend(SearchBackend):
             loaded = self._loaded_meta
             if stamp is None or loaded is None or loaded[0] is not index or loaded[1] != stamp:
                 index.reload()
+                self._languages = self._recorded_languages()
                 self._loaded_meta = (index, stamp) if stamp is not None else None
             return index.searcher()
         except (ValueError, OSError) as exc:
             self._indexes.pop(str(self.path), None)
             self._loaded_meta = None
             raise IndexUnavailable(f"the search index is unreadable: {exc}") from exc
+
+    def _recorded_languages(self) -> frozenset[str] | None:
+        try:
+            data = json.loads((self.path / LANGUAGES_FILE).read_text())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(data, list) or not all(isinstance(x, str) for x in data):
+            return None
+        return frozenset(data)
+
+    def _record_languages(self, languages: Iterable[str]) -> None:
+        """Write the list atomically (a reader sees the old one or the new one)."""
+        target = self.path / LANGUAGES_FILE
+        temporary = target.with_name(f".{LANGUAGES_FILE}.{os.getpid()}")
+        temporary.write_text(json.dumps(sorted(languages)))
+        os.replace(temporary, target)
+
+    def _searched_languages(self) -> list[str]:
+        pinned = getattr(self._pinned, "searcher", None) is not None
+        known = getattr(self._pinned, "languages", None) if pinned else self._languages
+        return LANGUAGES if known is None else [lang for lang in LANGUAGES if lang in known]
 
     def _meta_stamp(self) -> tuple[int, int, int] | None:
         try:
@@ -262,6 +303,14 @@ class TantivyBackend(SearchBackend):
             writer.delete_documents_by_query(Query.term_set_query(self.schema, "id", stale))
             for doc in docs:
                 writer.add_document(self._document(doc))
+            added = set().union(*(_doc_languages(d) for d in docs))
+            recorded = self._recorded_languages()
+            if recorded is not None and not added <= recorded:
+                self._record_languages(recorded | added)
+            elif recorded is None and added:
+                index.reload()  # under the writer lock: no commit can come in between
+                if index.searcher().num_docs == 0:  # else: an older index, left unrecorded
+                    self._record_languages(added)
             writer.commit()
             writer.wait_merging_threads()
         except BaseException:
@@ -275,13 +324,21 @@ class TantivyBackend(SearchBackend):
         index = self._open(create=True)
         writer = self._writer(index, threads=2)
         written = 0
+        languages: set[str] = set()
         try:
             writer.delete_all_documents()
             for batch in batches:
                 for doc in batch:
                     writer.add_document(self._document(doc))
+                    languages |= _doc_languages(doc)
                 written += len(batch)
+            # Until the commit, readers still see the old documents: record both, or nothing
+            # if the old ones are not recorded (then every language is searched meanwhile).
+            recorded = self._recorded_languages()
+            if recorded is not None:
+                self._record_languages(recorded | languages)
             writer.commit()
+            self._record_languages(languages)  # still under the writer lock
             writer.wait_merging_threads()
         except BaseException:
             writer.rollback()
@@ -313,11 +370,12 @@ class TantivyBackend(SearchBackend):
 
     # --- query translation -----------------------------------------------------------------
     def _fields_for(self, field: str | None) -> list[str]:
+        languages = self._searched_languages()  # a field no document uses matches nothing
         if field == "title":
-            return [f"title_{lang}" for lang in LANGUAGES]
+            return [f"title_{lang}" for lang in languages]
         if field == "author":
             return ["author"]
-        return [f"{kind}_{lang}" for kind in TEXT_KINDS for lang in LANGUAGES] + ["keywords"]
+        return [f"{kind}_{lang}" for kind in TEXT_KINDS for lang in languages] + ["keywords"]
 
     def _option(self, option: Term | Phrase) -> Query | None:
         subqueries: list[tuple[Occur, Query]] = []
