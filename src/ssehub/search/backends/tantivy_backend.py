@@ -4,10 +4,12 @@ Text is indexed per language (``title_fr``, ``abstract_fr``, ``body_fr``...), ea
 analyser: a Unicode word tokenizer, lower-casing, accent folding and the language's Snowball
 stemmer; Chinese (and Japanese, Korean) is cut into single characters so phrases act as
 n-grams; any other language gets the folding analyser without a stemmer. A query term is
-analysed once per field with that field's analyser, so « coopératives » meets "cooperatives" in
-the French and the English fields alike. Scoring is BM25 with field boosts (title > keywords,
-author > abstract > full text). Facets are fast fields counted by tantivy's aggregations in one
-pass; nothing but the item id is stored, results are hydrated from the database.
+analysed once per language with that language's analyser and searched in its fields, so
+« coopératives » meets "cooperatives" in the French and the English fields alike; only the
+languages the index records as holding text are searched (``LANGUAGES_FILE``). Scoring is
+BM25 with field boosts (title > keywords, author > abstract > full text). Facets are fast fields
+counted by tantivy's aggregations in one pass; nothing but the item id is stored, results are
+hydrated from the database.
 """
 
 from __future__ import annotations
