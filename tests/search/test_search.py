@@ -114,6 +114,21 @@ def test_facet_counts_respect_the_other_filters(corpus, run_search):
     assert regions["419"] == 2  # Latin America and the Caribbean: Bolivia, Uruguay
 
 
+def test_several_values_of_a_facet_are_alternatives(corpus, run_search):
+    """Values of one facet are OR-ed, facets AND-ed, for numbers and strings alike (the
+    backend turns one value into a term query, a few into a disjunction)."""
+    assert set(ids(run_search("", filters={"sdg": ["6", "7"]}))) == {
+        corpus["water"].pk, corpus["energy"].pk}
+    assert set(ids(run_search("", filters={"country": ["UY", "BO", "ZZ"]}))) == {
+        corpus["water"].pk, corpus["housing"].pk}
+    assert set(ids(run_search("", filters={"sdg": ["6", "7", "11"],
+                                           "type": ["case-study"]}))) == {
+        corpus["water"].pk, corpus["housing"].pk}
+    many = [str(n) for n in range(1, 18)]  # more values than the disjunction takes
+    assert run_search("", filters={"sdg": many}).total == 5
+    assert ids(run_search("", filters={"country": ["ZZ"]})) == []
+
+
 def test_year_range_and_organisation_filters(corpus, run_search):
     response = run_search("", year_from=2020, year_to=2021)
     assert set(ids(response)) == {corpus["energy"].pk, corpus["women"].pk}
@@ -179,6 +194,133 @@ def test_snippets_are_highlighted_and_escaped(make_item, indexed, run_search):
     hit = run_search("cooperatives", mode="lexical").results[0]
     assert "<mark>cooperatives</mark>" in hit.snippet
     assert "<script>" not in hit.snippet and "&lt;script&gt;" in hit.snippet
+
+
+def test_result_page_is_hydrated_completely_in_one_query(
+        corpus, run_search, django_assert_num_queries):
+    """The page's items come from the database with the columns a result shows, their type
+    and organisation already attached (what the result list, the feeds and the digests show),
+    and the head of the full text for snippets; other columns load on access."""
+    response = run_search("cooperatives", mode="lexical")
+    assert len(response.results) == response.total >= 4
+    with django_assert_num_queries(0):
+        shown = [(hit.item.get_absolute_url(), str(hit.item.item_type), hit.item.date_display,
+                  str(hit.item.organisation) if hit.item.organisation else "",
+                  hit.item.created_at, hit.item.updated_at) for hit in response.results]
+    assert all(url for url, *_rest in shown)
+    for hit in response.results:
+        fresh = Item.objects.select_related("item_type", "organisation").get(pk=hit.id)
+        item = hit.item
+        loaded = {Item._meta.get_field(n).attname for n in search.PAGE_ITEM_FIELDS}
+        assert item.get_deferred_fields() == {
+            f.attname for f in Item._meta.concrete_fields} - loaded
+        assert "full_text" in item.get_deferred_fields()
+        for name in loaded:
+            assert getattr(item, name) == getattr(fresh, name), name
+        assert item.organisation is None or (
+            str(item.organisation) == str(fresh.organisation))
+        assert item.item_type == fresh.item_type and item.item_type.label == fresh.item_type.label
+        assert item.organisation == fresh.organisation
+        assert item.head == fresh.full_text[:search.HEAD_CHARS]
+        assert item.display_title == fresh.display_title == hit.title
+    finance = next(h.item for h in response.results if h.id == corpus["finance"].pk)
+    assert finance.organisation is None and finance.head.startswith("Ethical banks lend")
+    water = next(h.item for h in response.results if h.id == corpus["water"].pk)
+    with django_assert_num_queries(1):  # a deferred column still loads, on access
+        assert water.uid == corpus["water"].uid
+
+
+def test_a_search_builds_its_lexical_query_once(corpus, run_search, backend, monkeypatch):
+    if backend != "tantivy":
+        pytest.skip("counts calls of the tantivy backend's query builder")
+    from ssehub.search.backends.tantivy_backend import TantivyBackend
+
+    calls = []
+    original = TantivyBackend._build_lexical
+
+    def counting(self, parsed):
+        calls.append(parsed.text)
+        return original(self, parsed)
+
+    monkeypatch.setattr(TantivyBackend, "_build_lexical", counting)
+    # Two filters: the search, the facet pass and one pass per filtered facet share it.
+    response = run_search("cooperatives", mode="lexical",
+                          filters={"type": ["report"], "sdg": ["7"]})
+    assert ids(response) == [corpus["energy"].pk]
+    assert {v.value for v in response.facets["type"]} == {"report"}  # ignores its own filter
+    assert calls == ["cooperatives"]
+    run_search("cooperatives", mode="lexical")
+    assert calls == ["cooperatives", "cooperatives"]  # per request, not remembered
+
+
+def test_only_the_languages_the_index_holds_are_searched(
+        corpus, run_search, make_item, indexed, index_dir, backend):
+    """The index records the languages of its text fields before each commit; queries skip
+    the others (they match nothing) and find a new language as soon as it is indexed."""
+    if backend != "tantivy":
+        pytest.skip("reads the tantivy index folder")
+    import json
+
+    from ssehub.search.backends.tantivy_backend import LANGUAGES_FILE, TantivyBackend
+
+    record = index_dir / "tantivy" / LANGUAGES_FILE
+    assert json.loads(record.read_text()) == ["en", "es", "fr"]
+    backend_ = search.get_backend()
+    with backend_.reading():
+        assert backend_._fields_for("title") == ["title_en", "title_fr", "title_es"]
+    # A language the index did not hold yet, added by this process...
+    siberia = make_item({"ru": "Кооперативы Сибири"}, countries="RU")
+    indexed()
+    assert ids(run_search("Сибири", mode="lexical")) == [siberia.pk]
+    assert "ru" in json.loads(record.read_text())
+    # ... and by another one (another backend object over the same folder).
+    other = TantivyBackend(index_dir)
+    italian = make_item({"it": "Cooperative sociali in Sicilia"})
+    from ssehub.search import documents
+
+    other.upsert(documents.build([italian.pk]))
+    assert ids(run_search("Sicilia", mode="lexical")) == [italian.pk]
+    # A rebuild records exactly what it wrote.
+    search.rebuild(embed=False)
+    assert json.loads(record.read_text()) == ["en", "es", "fr", "ru", "xx"]
+    assert ids(run_search("Сибири", mode="lexical")) == [siberia.pk]
+
+
+def test_an_index_without_a_language_record_searches_every_language(
+        corpus, run_search, make_item, indexed, index_dir, backend):
+    if backend != "tantivy":
+        pytest.skip("reads the tantivy index folder")
+    from ssehub.search.backends.tantivy_backend import LANGUAGES_FILE
+
+    record = index_dir / "tantivy" / LANGUAGES_FILE
+    record.unlink()  # as in an index built before the record existed
+    siberia = make_item({"ru": "Кооперативы Сибири"})
+    indexed()
+    assert not record.exists()  # the writer cannot vouch for the older documents
+    assert ids(run_search("Сибири", mode="lexical")) == [siberia.pk]
+    assert ids(run_search("bolivia", mode="lexical")) == [corpus["water"].pk]
+
+
+def test_a_commit_by_another_process_is_seen_by_the_next_search(
+        corpus, run_search, index_dir, backend):
+    """The reader reloads only when meta.json changed; a writer elsewhere changes it."""
+    if backend != "tantivy":
+        pytest.skip("writes the tantivy index folder directly")
+    import tantivy
+
+    from ssehub.search.backends.tantivy_backend import _schema
+
+    assert ids(run_search("bolivia", mode="lexical")) == [corpus["water"].pk]
+    assert ids(run_search("bolivia", mode="lexical")) == [corpus["water"].pk]
+    schema = _schema()
+    other = tantivy.Index(schema, path=str(index_dir / "tantivy"), reuse=True)
+    writer = other.writer(heap_size=15_000_000, num_threads=1)
+    writer.delete_documents_by_query(
+        tantivy.Query.term_set_query(schema, "id", [corpus["water"].pk]))
+    writer.commit()
+    writer.wait_merging_threads()
+    del writer
+    assert ids(run_search("bolivia", mode="lexical")) == []
 
 
 # --- the outbox ------------------------------------------------------------------------------
