@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 STEP_ORDER = [
     # (step key, label, depth): inclusive times; deeper rows are part of the row above.
     ("ingest_one", "per document (`ingest_one`)", 0),
@@ -967,12 +969,45 @@ render_calls = _render_script_markdown(
     "(scipy HiGHS; the transportation polytope is integral), in the same process.")
 
 
-def render(results: dict) -> str:
+SECTION_HEADING = re.compile(r"^## (\d+)\. ", re.MULTILINE)
+
+
+def earlier_sections(report: str) -> tuple[dict[str, str], dict[str, str]]:
+    """The numbered sections of an earlier report ("## 4. SDG mapping ..."), by section key,
+    and its machine-block lines saying where each came from: a run of some sections (bench/out
+    is not in the repository, so a fresh clone has no saved results) must not drop the
+    others from docs/benchmarks.md."""
+    sections: dict[str, str] = {}
+    starts = list(SECTION_HEADING.finditer(report))
+    for match, following in zip(starts, [*starts[1:], None], strict=True):
+        number = int(match.group(1))
+        if 1 <= number <= len(SECTION_KEYS):
+            end = following.start() if following else len(report)
+            sections[SECTION_KEYS[number - 1]] = report[match.start():end].rstrip() + "\n"
+    provenance = {}
+    for line in report.splitlines():
+        found = re.match(r"^Section (\w+) (?:comes from|was re-measured)", line)
+        if found:
+            provenance[found.group(1)] = line
+    return sections, provenance
+
+
+def render(results: dict, earlier: str = "") -> str:
+    """The report of ``results``; a section they lack is copied from ``earlier``."""
+    kept, provenance = earlier_sections(earlier) if earlier else ({}, {})
+    kept = {k: v for k, v in kept.items() if k not in results}
     lines = render_machine(results)
+    if kept:
+        if lines and lines[-1] == "":
+            lines.pop()
+        lines += [provenance.get(k, f"Section {k} is kept from an earlier report.")
+                  for k in SECTION_KEYS if k in kept] + [""]
     renderers = {"ingest": render_ingest, "startup": render_startup, "memory": render_memory,
                  "sdg": render_sdg, "search": render_search, "harvest": render_harvest,
                  "oai": render_oai, "surveys": render_surveys, "calls": render_calls}
     for key in SECTION_KEYS:
         if key in results:
             lines += renderers[key](results[key])
+        elif key in kept:
+            lines += kept[key].splitlines() + [""]
     return "\n".join(lines).rstrip() + "\n"

@@ -752,13 +752,14 @@ def main() -> None:
 
 
 def write_report(target: Path, results: dict) -> None:
-    intro = default_intro()
+    intro, earlier = default_intro(), ""
     if target.exists():
         text = target.read_text()
         if MARKER in text:
-            intro = text.split(MARKER, 1)[0].rstrip() + "\n"
+            head, earlier = text.split(MARKER, 1)
+            intro = head.rstrip() + "\n"
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(intro + "\n" + MARKER + "\n\n" + render(results))
+    target.write_text(intro + "\n" + MARKER + "\n\n" + render(results, earlier))
     log(f"wrote {target} (last run {results['last_run']['seconds'] / 60:.1f} min)")
 
 
