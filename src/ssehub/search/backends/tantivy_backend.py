@@ -297,22 +297,8 @@ class TantivyBackend(SearchBackend):
     def _write(self, docs: Sequence[IndexDocument], deletes: Sequence[int]) -> None:
         if not docs and not deletes:
             return
-        batch_writer = getattr(self._pinned, "writer", None)
-        if batch_writer is not None:
-            self._stage(self._open(create=True), batch_writer, docs, deletes)
-            return
-        index = self._open(create=True)
-        writer = self._writer(index)
-        try:
-            self._stage(index, writer, docs, deletes)
-            writer.commit()
-            writer.wait_merging_threads()
-        except BaseException:
-            writer.rollback()
-            raise
-        finally:
-            del writer
-        index.reload()
+        with self.batched():  # a commit of its own, or part of the caller's batch
+            self._stage(self._open(create=True), self._pinned.writer, docs, deletes)
 
     def _stage(self, index: tantivy.Index, writer, docs: Sequence[IndexDocument],
                deletes: Sequence[int]) -> None:
