@@ -403,8 +403,11 @@ def render_memory(r: dict) -> list[str]:
         "## 3. Server memory with 10,000 items", "",
         f"**Goal:** peak RSS ≤ {r['goal_mb']} MB with 10,000 items. **Result: {_mb(peak)} "
         f"with {r['items']:,} items, goal {_met(ok)}.**", "",
-        f"The library: the {r['documents_with_text']:,} documents of the last full-pipeline "
-        "ingest round (full text, SDG links, search index and embeddings) plus "
+        ("The library: " + (
+            f"the {r['documents_with_text']:,} documents of the last full-pipeline ingest round "
+            "(full text, SDG links, search index and embeddings) plus "
+            if r['documents_with_text'] else
+            "(the ingest section did not run in the same run, so no full-text documents) ")) +
         f"{m['rows']:,} metadata-only rows of a CSV manifest (title, abstract, type, creators, "
         "date, language, countries, SDGs, keywords, organisation, a DOI on one row in four), "
         "ingested with `" + " ".join(f"{k}={v}" for k, v in (r.get("manifest_env") or {}).items())
