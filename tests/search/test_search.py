@@ -232,6 +232,7 @@ def test_result_page_is_hydrated_completely_in_one_query(
 
 def test_a_search_builds_its_lexical_query_once(corpus, run_search, backend, monkeypatch):
     if backend != "tantivy":
+        # The subject is tantivy's own machinery; the PostgreSQL run covers its backend elsewhere.
         pytest.skip("counts calls of the tantivy backend's query builder")
     from ssehub.search.backends.tantivy_backend import TantivyBackend
 
@@ -258,6 +259,7 @@ def test_only_the_languages_the_index_holds_are_searched(
     """The index records the languages of its text fields before each commit; queries skip
     the others (they match nothing) and find a new language as soon as it is indexed."""
     if backend != "tantivy":
+        # The subject is tantivy's own machinery; the PostgreSQL run covers its backend elsewhere.
         pytest.skip("reads the tantivy index folder")
     import json
 
@@ -289,6 +291,7 @@ def test_only_the_languages_the_index_holds_are_searched(
 def test_an_index_without_a_language_record_searches_every_language(
         corpus, run_search, make_item, indexed, index_dir, backend):
     if backend != "tantivy":
+        # The subject is tantivy's own machinery; the PostgreSQL run covers its backend elsewhere.
         pytest.skip("reads the tantivy index folder")
     from ssehub.search.backends.tantivy_backend import LANGUAGES_FILE
 
@@ -305,6 +308,7 @@ def test_a_commit_by_another_process_is_seen_by_the_next_search(
         corpus, run_search, index_dir, backend):
     """The reader reloads only when meta.json changed; a writer elsewhere changes it."""
     if backend != "tantivy":
+        # The subject is tantivy's own machinery; the PostgreSQL run covers its backend elsewhere.
         pytest.skip("writes the tantivy index folder directly")
     import tantivy
 

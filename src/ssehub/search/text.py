@@ -103,7 +103,7 @@ def fold_in_place(text: str) -> str:
         if not _CP1252_UNSAFE.search(text):
             return text.encode("cp1252").translate(_CP1252_TABLE).decode("cp1252")
     except UnicodeEncodeError:
-        pass
+        pass  # a character outside cp1252 (Greek, CJK...): the general path below folds it
     if _UNTABLED.search(text):
         _add_to_fold_table(set(text))
     return text.translate(_FOLD_ONE)
