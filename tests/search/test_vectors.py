@@ -54,3 +54,20 @@ def test_small_store_is_exact_and_follows_changes(tmp_path):
     found, got = store.vectors_for([99, 12345])
     assert found == [99] and got.dtype == np.float32 and got.shape == (1, DIM)
     assert store._matrix.dtype == np.float16 and store._bits.shape[1] == DIM // 64
+
+
+def test_chunked_hamming_distances_equal_the_direct_count():
+    """The prefilter's distances, computed chunk by chunk into reused buffers, are exactly the
+    popcount of the XOR, across chunk borders and for a last partial chunk."""
+    import numpy as np
+
+    from ssehub.search import vectors
+
+    rng = np.random.default_rng(7)
+    rows = vectors.HAMMING_CHUNK * 2 + 123
+    bits = rng.integers(0, 2**63, size=(rows, vectors.WORDS), dtype=np.int64).view(np.uint64)
+    query = rng.integers(0, 2**63, size=(vectors.WORDS,), dtype=np.int64).view(np.uint64)
+    expected = np.bitwise_count(bits ^ query).sum(axis=1)
+    assert np.array_equal(vectors.hamming(bits, query), expected)
+    assert np.array_equal(vectors.hamming(bits[:5], query), expected[:5])
+    assert vectors.hamming(bits[:0], query).shape == (0,)

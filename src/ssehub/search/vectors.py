@@ -64,6 +64,27 @@ def sign_bits(vectors: np.ndarray, chunk: int = 65536) -> np.ndarray:
     return out
 
 
+HAMMING_CHUNK = 16384  # rows per step: the temporaries stay in the CPU's cache
+
+
+def hamming(bits: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """(N,) uint16 Hamming distances from ``query`` (WORDS uint64) to each row of ``bits``.
+
+    By chunks, into reused buffers: over a million rows the one-expression form allocated and
+    page-faulted 64 MB of XOR and 8 MB of counts per query (38 ms here against 25 ms)."""
+    size = len(bits)
+    out = np.empty(size, dtype=np.uint16)
+    xor = np.empty((min(size, HAMMING_CHUNK), WORDS), dtype=np.uint64)
+    counts = np.empty(xor.shape, dtype=np.uint8)
+    for start in range(0, size, HAMMING_CHUNK):
+        end = min(size, start + HAMMING_CHUNK)
+        n = end - start
+        np.bitwise_xor(bits[start:end], query, out=xor[:n])
+        np.bitwise_count(xor[:n], out=counts[:n])
+        counts[:n].sum(axis=1, dtype=np.uint16, out=out[start:end])
+    return out
+
+
 def text_digest(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big") >> 1
 
@@ -301,8 +322,7 @@ class VectorStore:
             if size <= wanted:
                 rows = np.arange(size)
             else:
-                distance = np.bitwise_count(self._bits[:size] ^ sign_bits(query)[0]).sum(
-                    axis=1, dtype=np.uint16)
+                distance = hamming(self._bits[:size], sign_bits(query)[0])
                 rows = np.argpartition(distance, wanted)[:wanted]
             scores = self._matrix[rows].astype(np.float32) @ query
             ids = self._ids[rows]
