@@ -174,6 +174,9 @@ SSEHUB_URL_ALLOWLIST = _env_list("SSEHUB_URL_ALLOWLIST")
 # Extraction worker processes for a batch of files (`ssehub ingest --jobs`); 0 = one per core,
 # at most 4. Batches of fewer than 16 inputs are ingested in one process.
 SSEHUB_INGEST_JOBS = int(os.environ.get("SSEHUB_INGEST_JOBS", "0"))
+# How those workers start: "" = forked from a single-threaded process (the CLI), spawned
+# otherwise; "fork" or "spawn" forces one (see ssehub.library.ingest.parallel).
+SSEHUB_INGEST_START = os.environ.get("SSEHUB_INGEST_START", "")
 # Jaccard similarity above which two texts are one work (same report as PDF and HTML).
 SSEHUB_NEAR_DUPLICATE_THRESHOLD = float(os.environ.get("SSEHUB_NEAR_DUPLICATE_THRESHOLD", "0.8"))
 # `ssehub run` runs periodic jobs (due harvests) in a background thread every N seconds.

@@ -17,6 +17,15 @@ from . import factories as f
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(params=["fork", "spawn"])
+def start(request, settings):
+    """Both ways of starting workers: forked from this process (the CLI's way) and spawned
+    (a threaded server's). A forked worker must leave its parent's database connection alone:
+    the checks made after each batch use it (on PostgreSQL a closed copy ends the session)."""
+    settings.SSEHUB_INGEST_START = request.param
+    return request.param
+
+
 def _batch(n: int) -> list[inputs.Input]:
     makers = [("pdf", f.pdf), ("docx", f.docx), ("html", f.html_page)]
     out = []
@@ -26,7 +35,7 @@ def _batch(n: int) -> list[inputs.Input]:
     return out
 
 
-def test_a_parallel_batch_gives_the_results_of_a_serial_one(stored):
+def test_a_parallel_batch_gives_the_results_of_a_serial_one(stored, start):
     sources = _batch(parallel.MIN_BATCH)
     twin = f.report_pdf(f.REPORT_A)
     sources += [
@@ -53,7 +62,7 @@ def test_a_parallel_batch_gives_the_results_of_a_serial_one(stored):
     assert stored()["items"] == created
 
 
-def test_workers_use_the_callers_settings(settings):
+def test_workers_use_the_callers_settings(settings, start):
     settings.SSEHUB_MAX_FILE_BYTES = 1_000  # smaller than every generated PDF (~1,760 bytes)
     sources = [inputs.Input(label=f"doc-{i}.pdf", filename=f"doc-{i}.pdf",
                             reader=partial(_bytes, f.pdf(f.varied(i, seed=i))))
@@ -72,7 +81,7 @@ def _die() -> bytes:
     os._exit(3)
 
 
-def test_a_worker_that_dies_fails_only_its_input(stored):
+def test_a_worker_that_dies_fails_only_its_input(stored, start):
     sources = _batch(parallel.MIN_BATCH)
     sources.insert(5, inputs.Input(label="crash.pdf", filename="crash.pdf", reader=_die))
     results = list(ingest(sources, jobs=2))
@@ -121,3 +130,19 @@ def test_known_files_are_looked_up_before_extraction_only_while_the_batch_finds_
     assert statuses == ["unchanged"] * 6 + ["created"] * (len(paths) - 6) + ["unchanged"]
     assert results[-1].id == first[2].id
     assert len(looked_up) == 7  # the six known files and the first new one
+
+
+def test_workers_are_forked_only_from_a_single_threaded_process(settings):
+    import threading
+
+    settings.SSEHUB_INGEST_START = ""
+    assert parallel._start_method() == "fork"
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        # A lock held by another thread at the fork would stay held in the child forever.
+        assert parallel._start_method() == "spawn"
+    finally:
+        release.set()
+        other.join()

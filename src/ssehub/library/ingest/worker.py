@@ -1,7 +1,8 @@
 """What runs inside an extraction worker process (see :mod:`.parallel`).
 
-This module is imported by a fresh interpreter before Django is set up (``spawn`` unpickles
-the functions by module name), so it imports nothing from Django or the hub at module level.
+A spawned worker imports this module in a fresh interpreter before Django is set up (it
+unpickles the functions by module name), so it imports nothing from Django or the hub at module
+level; a forked one has everything its parent had.
 """
 
 from __future__ import annotations
@@ -20,10 +21,33 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(0)
 
 
-def start(overrides: dict[str, Any], parent: int | None = None) -> None:
-    """Set Django up in the worker, with the settings the parent process has."""
+# A forked worker's copies of its parent's database connections. They are kept referenced and
+# never used or closed: closing a copy would end the parent's PostgreSQL session (the socket
+# is shared) or run SQLite's last-connection cleanup. A forked worker leaves with os._exit,
+# which runs no finaliser, so they simply vanish with it.
+_inherited: list[Any] = []
+
+
+def _set_inherited_connections_aside() -> None:
+    from django.db import connections
+
+    for conn in connections.all(initialized_only=True):
+        if conn.connection is not None:
+            _inherited.append(conn.connection)
+            conn.connection = None
+
+
+def start(overrides: dict[str, Any] | None, parent: int | None = None) -> None:
+    """Make the worker ready: Django set up with the parent's settings.
+
+    ``overrides`` is None in a forked worker, which has its parent's Django and settings
+    already; a spawned one sets Django up and applies them.
+    """
     if parent is not None:
         threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+    if overrides is None:
+        _set_inherited_connections_aside()
+        return
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ssehub.settings")
     import django
 
