@@ -117,3 +117,53 @@ def test_a_failing_hook_fails_that_input_stores_nothing_and_the_batch_goes_on(
     assert [r.status for r in ingest([inputs.from_bytes(f.pdf(f.REPORT_A), "a.pdf")])] == [
         "created"
     ]
+
+
+FIXED_TEXT = " ".join(f"word{n % 97} cooperative {n}" for n in range(200))
+
+
+def test_signatures_stay_what_they_were_unless_a_migration_recomputes_them():
+    """Stored signatures are only comparable with new ones computed the same way. These
+    values were computed when library migration 0008 recomputed every stored signature: a
+    change to the MinHash that breaks this test needs a migration like 0008 to go with it."""
+    sig = dedup.signature(FIXED_TEXT)
+    assert sig.dtype.name == "uint64" and len(sig) == dedup.NUM_PERM
+    assert sig[:4].tolist() == [9885790, 5976820, 469294, 4936574]
+
+
+def test_a_long_text_signed_by_chunks_gets_the_signature_of_one_pass(monkeypatch):
+    text = FIXED_TEXT * 5
+    whole = dedup.signature(text)
+    monkeypatch.setattr(dedup, "CHUNK", 7)
+    assert dedup.signature(text).tolist() == whole.tolist()
+
+
+def test_word_order_matters_and_case_does_not():
+    words = FIXED_TEXT.split()
+    assert dedup.signature(FIXED_TEXT.upper()).tolist() == dedup.signature(FIXED_TEXT).tolist()
+    shuffled = " ".join(words[1::2] + words[::2])
+    assert dedup.similarity(dedup.signature(shuffled), dedup.signature(FIXED_TEXT)) < 0.5
+
+
+def test_the_migration_recomputes_old_signatures_and_their_bands(stored):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from ssehub.library.models import TextBand
+
+    [result] = ingest([inputs.from_bytes(f.docx(f.REPORT_A), "a.docx")])
+    file = ItemFile.objects.get(item_id=result.id)
+    expected = dedup.to_bytes(dedup.signature(file.text))
+    # As a file stored under the old MinHash looks: another signature, other bands.
+    ItemFile.objects.filter(pk=file.pk).update(minhash=b"\x01" * len(expected))
+    TextBand.objects.filter(file=file).update(hash=12345)
+    migration = import_module("ssehub.library.migrations.0008_recompute_minhash_signatures")
+    migration.recompute(apps, None)
+    file.refresh_from_db()
+    assert bytes(file.minhash) == expected
+    assert sorted(TextBand.objects.filter(file=file).values_list("band", "hash")) == sorted(
+        dedup.bands(dedup.from_bytes(expected)))
+    # So a second rendering of the same report is still found as the same work.
+    [again] = ingest([inputs.from_bytes(f.html_page(f.REPORT_A), "a.html")])
+    assert again.status == "duplicate" and again.duplicate_of == result.id
