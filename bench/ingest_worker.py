@@ -296,7 +296,7 @@ BUCKETS = [
      ("pypdf", "docx/", "trafilatura", "lxml", "htmldate", "courlan", "justext",
       "ingest/extract.py", "charset_normalizer")),
     ("language detection (langdetect)", ("langdetect",)),
-    ("MinHash (datasketch, numpy)", ("datasketch", "ingest/dedup.py")),
+    ("MinHash (numpy)", ("ingest/dedup.py",)),
     ("database (Django ORM, sqlite3)", ("django/db", "sqlite3")),
     ("file store, hashing", ("library/storage.py", "tempfile", "{built-in method _hashlib")),
 ]
@@ -341,7 +341,7 @@ def run_profile(folder: Path, limit: int | None) -> dict:
               "store", "sha256_bytes", "from_dict", "_metadata_from", "commit", "run_hooks",
               "detect_langs", "update_batch", "bulk_create", "read_path", "record_version",
               "apply_metadata")
-    places = ("ssehub", "langdetect", "datasketch", "django/db/backends/base",
+    places = ("ssehub", "langdetect", "django/db/backends/base",
               "django/db/models/query.py")
     ours = [r for r in by_cum if r["func"].split("(")[-1].rstrip(")") in wanted
             and any(p in r["file"] for p in places)]

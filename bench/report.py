@@ -15,7 +15,7 @@ STEP_ORDER = [
     ("language detection",
      "language detection (py3langid for long texts, langdetect for short ones)", 2),
     ("metadata validation", "metadata validation (`from_dict`)", 1),
-    ("MinHash signature", "MinHash signature (datasketch)", 1),
+    ("MinHash signature", "MinHash signature (numpy, `dedup.signature`)", 1),
     ("LSH band hashes", "LSH band hashes", 1),
     ("near-duplicate lookup", "near-duplicate lookup (`_near_duplicate`)", 1),
     ("create_item", "`create_item` (item, creators, version, status change)", 1),
@@ -162,8 +162,9 @@ def render_ingest(r: dict) -> list[str]:
         "It costs several times the foundation per document, so it runs on a **sample**: "
         "every n-th file of the same corpus (all kinds and languages alike, given in each "
         "table), compared with the bare time of exactly those files in the same round.",
-        f"- {r['rounds']} rounds (reduced from 3 to keep `make bench` near 20 minutes), the "
-        "order of the three passes rotating between rounds; figures are medians of rounds "
+        f"- {r['rounds']} rounds"
+        + (" (reduced from 3 to keep `make bench` near 20 minutes)" if r["rounds"] < 3 else "")
+        + ", the order of the passes rotating between rounds; figures are medians of rounds "
         "(with 2 rounds, their mean); the rounds are listed too.",
         "",
     ]
@@ -250,8 +251,9 @@ def render_variant(name: str, v: dict) -> list[str]:
                   f"pipeline with {v['jobs']} workers {v['foundation_cpu_ms']:.1f} ms, in one "
                   f"process {v['foundation1_cpu_ms']:.1f} ms; bare extraction "
                   f"{v['bare_ms']:.1f} ms (wall time of one process, about its CPU time). "
-                  "Workers buy wall time with CPU: each starts a Django and its extractors, "
-                  "and every file crosses a pipe twice."]
+                  "Workers buy wall time with CPU: every file and its text cross a pipe, "
+                  "and the three processes share two cores (forked workers start with "
+                  "Django and the extractors already loaded)."]
     lines += ["", "Bare extraction by kind (middle round): " + ", ".join(
         f"{kind} {pk['seconds'] / pk['docs'] * 1000:.1f} ms/doc ({pk['docs']} files)"
         for kind, pk in v["per_kind"].items()) + ".", ""]
