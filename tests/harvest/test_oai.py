@@ -154,3 +154,53 @@ def test_pluggable_mapper(oai_server, harvest):
 def test_no_records_match_is_a_complete_empty_run(oai_server, harvest):
     out = harvest("oai", "repo", oai_server([]).url)
     assert out["outcome"] == "complete" and out["seen"] == 0
+
+
+REFUSE = {
+    "sqlite": [
+        "CREATE TRIGGER refuse_record BEFORE INSERT ON library_item "
+        "WHEN NEW.source_record = 'oai:test:13' "
+        "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",
+    ],
+    "postgresql": [
+        "CREATE FUNCTION refuse_record() RETURNS trigger AS $$ BEGIN "
+        "IF NEW.source_record = 'oai:test:13' THEN RAISE EXCEPTION 'refused by the test'; "
+        "END IF; RETURN NEW; END $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER refuse_record BEFORE INSERT ON library_item "
+        "FOR EACH ROW EXECUTE FUNCTION refuse_record()",
+    ],
+}
+UNREFUSE = {
+    "sqlite": ["DROP TRIGGER refuse_record"],
+    "postgresql": ["DROP TRIGGER refuse_record ON library_item",
+                   "DROP FUNCTION refuse_record()"],
+}
+
+
+def test_a_record_the_database_refuses_fails_alone(oai_server, harvest):
+    """New records of a page are stored in one batch; when the database refuses one of them
+    (here a trigger, as a constraint or a full disk would), the batch is rolled back and its
+    records go one by one: that record fails with the database's reason, the others are
+    stored, and the run completes."""
+    from django.db import connection
+
+    server = oai_server(generated(25), page_size=10)
+    with connection.cursor() as cursor:
+        for sql in REFUSE[connection.vendor]:
+            cursor.execute(sql)
+    try:
+        out = harvest("oai", "repo", server.url)
+    finally:
+        with connection.cursor() as cursor:
+            for sql in UNREFUSE[connection.vendor]:
+                cursor.execute(sql)
+    assert (out["outcome"], out["seen"], out["created"], out["failed"]) == (
+        "complete", 25, 24, 1)
+    [error] = out["errors"]
+    assert error["record"] == "oai:test:13" and "refused by the test" in error["error"]
+    assert Item.objects.count() == 24
+    assert not Item.objects.filter(source_record="oai:test:13").exists()
+    assert RecordState.objects.count() == 24
+    # The next run stores it (the database takes it now) and nothing else changes.
+    again = harvest("oai", "repo", server.url, full=True)
+    assert (again["created"], again["unchanged"], again["failed"]) == (1, 24, 0)

@@ -65,6 +65,32 @@ def test_create_published_needs_an_editor(actor, org, request):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("actor", ROLES, indirect=True)
+@pytest.mark.parametrize("status", [Status.DRAFT, Status.PUBLISHED])
+def test_bulk_creation_has_the_same_rules(actor, status, org, other_org, request):
+    """``create_items`` (harvested pages) checks what ``create_item`` checks, for each
+    organisation of the batch: one item the actor may not submit refuses the whole batch."""
+    from ssehub.library.metadata import from_dict
+
+    role = request.node.callspec.params["actor"]
+    allowed = role in ("editor", "admin_user") if status == Status.PUBLISHED else CREATE_DRAFT[role]
+    batch = [services.NewItem(from_dict(_meta(org)), source_record=str(i)) for i in range(3)]
+    if allowed:
+        items = services.create_items(batch, actor=actor, status=status)
+        assert [i.status for i in items] == [status] * 3
+        assert Item.objects.filter(organisation=org, status=status).count() == 3
+    else:
+        with pytest.raises(PermissionDenied):
+            services.create_items(batch, actor=actor, status=status)
+        assert Item.objects.count() == 0
+    if role == "contributor":
+        mixed = [*batch, services.NewItem(from_dict(_meta(other_org)))]
+        with pytest.raises(PermissionDenied):
+            services.create_items(mixed, actor=actor, status=Status.DRAFT)
+        assert not Item.objects.filter(organisation=other_org).exists()
+
+
+@pytest.mark.django_db
 def test_contributor_may_submit_for_review_directly(contributor, org):
     item = services.create_item(_meta(org), actor=contributor, status=Status.IN_REVIEW)
     assert item.status == Status.IN_REVIEW

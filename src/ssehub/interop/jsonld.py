@@ -72,7 +72,7 @@ def item_jsonld(item: Item, absolute: Callable[[str], str],
         data["license"] = item.licence
     same_as = []
     if item.doi:
-        same_as.append(f"https://doi.org/{item.doi}")
+        same_as.append(f"https://doi.org/{item.display_doi}")
     if (item.identifiers or {}).get("url"):
         same_as.append(item.identifiers["url"])
     if same_as:
@@ -124,7 +124,7 @@ def highwire_tags(item: Item, absolute: Callable[[str], str]) -> list[tuple[str,
         if institution:
             tags.append(("citation_technical_report_institution", institution))
     if item.doi:
-        tags.append(("citation_doi", item.doi))
+        tags.append(("citation_doi", item.display_doi))
     for scheme in ("isbn", "issn"):
         if (item.identifiers or {}).get(scheme):
             tags.append((f"citation_{scheme}", item.identifiers[scheme]))

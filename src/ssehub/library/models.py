@@ -67,6 +67,8 @@ class Item(models.Model):
     identifiers = models.JSONField(
         _("identifiers"), default=dict, blank=True, help_text=_("doi, isbn, handle, url")
     )
+    # The DOI in lower case, for lookups (DOIs are case-insensitive); ``display_doi`` is the
+    # DOI as given.
     doi = models.CharField(max_length=200, blank=True, db_index=True)
     # The identifiers' URL, as an indexed column: harvests look records up by it.
     url = models.CharField(max_length=1000, blank=True, db_index=True)
@@ -136,6 +138,11 @@ class Item(models.Model):
     @property
     def abstract_language(self) -> str:
         return pick_language(self.abstract)
+
+    @property
+    def display_doi(self) -> str:
+        """The DOI as its source wrote it (``doi`` holds it in lower case, for lookups)."""
+        return self.identifiers.get("doi") or self.doi
 
     @property
     def date_display(self) -> str:

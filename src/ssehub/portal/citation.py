@@ -24,6 +24,6 @@ def cite(item: Item) -> str:
     parts.append(str(item.display_title).rstrip("."))
     if item.publisher:
         parts.append(item.publisher.rstrip("."))
-    link = doi_url(item.doi) or item.identifiers.get("url", "") or item.source_url
+    link = doi_url(item.display_doi) or item.identifiers.get("url", "") or item.source_url
     text = ". ".join(parts) + "."
     return f"{text} {link}" if link else text

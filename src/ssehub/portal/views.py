@@ -80,7 +80,7 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "goal_links": goal_links,
         "can_decide_sdgs": editor,
         "all_goals": Goal.objects.order_by("number") if editor else [],
-        "doi_url": doi_url(item.doi),
+        "doi_url": doi_url(item.display_doi),
         "other_identifiers": {k: v for k, v in item.identifiers.items() if k != "doi"},
         "citation": cite(item),
         "transitions": [(to, Status(to).label) for to in
