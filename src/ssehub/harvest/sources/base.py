@@ -66,6 +66,11 @@ class Harvester:
     """Base class: ``start`` → first cursor, ``pages`` → pages from a cursor, ``finish`` →
     the source's state for the next incremental run."""
 
+    # ``pages`` may run in a thread of its own, one page ahead of the one being stored: only
+    # for a harvester whose ``pages`` never touches the database (a thread has its own
+    # connection, which would not see the run's uncommitted writes).
+    read_ahead = False
+
     def __init__(self, source: Source, *, full: bool = False, lookup: Lookup | None = None):
         self.source = source
         self.options: dict[str, Any] = dict(source.options or {})

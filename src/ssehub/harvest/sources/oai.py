@@ -190,6 +190,8 @@ MAPPERS: dict[str, Mapper] = {"oai_dc": map_oai_dc}
 class OAIHarvester(Harvester):
     """Options: metadata_prefix (default oai_dc), set, from, until, mapper, type."""
 
+    read_ahead = True  # pages come from the server alone: the next one is fetched meanwhile
+
     @property
     def prefix(self) -> str:
         return str(self.options.get("metadata_prefix") or "oai_dc")
