@@ -14,6 +14,11 @@ and the client never share a GIL) against a fresh, migrated data folder:
 - ``pipeline_full``: the same with the default SDG mapping and semantic embedding.
 - ``rerun``: a second incremental run over the same data (every record unchanged).
 
+With ``--latency S`` (default 0.1), the same records again from a server that takes S
+seconds to answer each page, as a remote repository does (the issue quotes DSpace at 89 ms
+for an early page): bare Sickle, the pipeline, and the pipeline with its read-ahead switched
+off (``serial``), to show what fetching the next page while storing this one is worth.
+
 Prints one JSON object; records/s and the ratio pipeline time / bare time (goal ≤ 1.5).
 """
 
@@ -53,10 +58,13 @@ def _worker(mode: str, url: str) -> dict:
     django.setup()
     from ssehub.harvest import services
     from ssehub.harvest.runner import run_source, summary
+    from ssehub.harvest.sources.oai import OAIHarvester
 
+    if mode == "serial":  # the baseline: every page fetched after the previous one is stored
+        OAIHarvester.read_ahead = False
     source = services.add_source("oai", "bench", url)
     out = {}
-    for label in ("first", "rerun"):
+    for label in ("first", "rerun") if mode == "pipeline" else ("first",):
         start = time.perf_counter()
         result = summary(run_source(source))
         seconds = time.perf_counter() - start
@@ -67,7 +75,7 @@ def _worker(mode: str, url: str) -> dict:
 
 def _measure(mode: str, url: str, tmp: Path, **env: str) -> dict:
     data_dir = Path(tempfile.mkdtemp(prefix=f"{mode}-", dir=tmp))
-    if mode != "bare":
+    if mode != "bare":  # pipeline, serial
         subprocess.run([PY, "-m", "ssehub.cli", "migrate", "-v0"], cwd=ROOT,
                        env=_env(data_dir), check=True)
     proc = subprocess.run([PY, __file__, "--worker", mode, url], cwd=ROOT,
@@ -84,6 +92,8 @@ def main() -> None:
     parser.add_argument("--page-size", type=int, default=100)
     parser.add_argument("--skip-sdg", action="store_true",
                         help="leave out the run with SDG mapping and embeddings (slow)")
+    parser.add_argument("--latency", type=float, default=0.1,
+                        help="seconds per page of the remote-like server (0: leave out)")
     parser.add_argument("--worker", nargs=2, metavar=("MODE", "URL"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -116,9 +126,31 @@ def main() -> None:
                     "rerun_records_per_s": rerun["seen"] / rerun["seconds"],
                     "errors": first["errors"],
                 }
+            if args.latency > 0:
+                results["latency"] = _with_latency(args, tmp)
     finally:
         server.close()
     print(json.dumps(results, indent=2))
+
+
+def _with_latency(args: argparse.Namespace, tmp: Path) -> dict:
+    from tests.harvest.servers import OAIServer, generated
+
+    server = OAIServer(generated(args.records), page_size=args.page_size, latency=args.latency)
+    try:
+        bare = _measure("bare", server.url, tmp)
+        out: dict = {"seconds_per_page": args.latency, "bare_sickle": {
+            **bare, "records_per_s": bare["records"] / bare["seconds"]}}
+        env = {"SSEHUB_SDG_AUTOMAP": "0", "SSEHUB_SEARCH_SEMANTIC": "0"}
+        for mode in ("pipeline", "serial"):
+            first = _measure(mode, server.url, tmp, **env)["first"]
+            out[mode] = {"seconds": first["seconds"], "outcome": first["outcome"],
+                         "created": first["created"], "failed": first["failed"],
+                         "records_per_s": first["seen"] / first["seconds"],
+                         "ratio_to_bare": first["seconds"] / bare["seconds"]}
+    finally:
+        server.close()
+    return out
 
 
 if __name__ == "__main__":

@@ -614,7 +614,8 @@ def bench_harvest(size: dict, tmp: Path) -> dict:
                                  "--skip-sdg"], env_for(tmp / "harvest"), timeout=3600)
     if size.get("harvest_full_records"):
         out["with_sdg"] = run_script(
-            "harvest-sdg", [script, "--records", str(size["harvest_full_records"])],
+            "harvest-sdg", [script, "--records", str(size["harvest_full_records"]),
+                            "--latency", "0"],
             env_for(tmp / "harvest-sdg"), timeout=3600)
     return out
 

@@ -114,13 +114,15 @@ class OAIServer:
 
     Faults are keyed by page number (0 = the first page): ``error[page] = code``,
     ``malformed[page] = bytes``, ``repeat_token = {page}``, ``unavailable[page] = n`` (answer
-    503 with Retry-After n times, then the page), ``slow[page] = seconds``. ``served`` counts
+    503 with Retry-After n times, then the page), ``slow[page] = seconds``; ``latency`` is
+    added to every page (a remote repository's answer time, for benchmarks). ``served`` counts
     the pages actually answered with records, by page number.
     """
 
-    def __init__(self, records: list[OAIRecord], page_size: int = 10):
+    def __init__(self, records: list[OAIRecord], page_size: int = 10, latency: float = 0.0):
         self.records = records
         self.page_size = page_size
+        self.latency = latency
         self.error: dict[int, str] = {}
         self.malformed: dict[int, bytes] = {}
         self.repeat_token: set[int] = set()
@@ -183,8 +185,8 @@ class OAIServer:
             if self.unavailable.get(page, 0) > 0:
                 self.unavailable[page] -= 1
                 return 503, {"Retry-After": "1", "Content-Type": "text/plain"}, b"busy"
-        if page in self.slow:
-            time.sleep(self.slow[page])
+        if page in self.slow or self.latency:
+            time.sleep(self.slow.get(page, 0) + self.latency)
         if page in self.error:
             return 200, xml, self.oai_error(self.error[page], "injected error")
         if page in self.malformed:

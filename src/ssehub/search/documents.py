@@ -11,10 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 
 from django.conf import settings
-from django.db.models import Prefetch
 
 from ssehub.core.models import Region
 from ssehub.library.models import Creator, Item, ItemGoal
@@ -48,8 +47,10 @@ class IndexDocument:
     digest: int = field(default=0)
 
     def compute_digest(self) -> int:
-        data = asdict(self)
-        data.pop("digest")
+        # The fields by name, as ``dataclasses.asdict`` gave them (it deep-copied every list
+        # and dict first, a third of the cost of building a document): the same JSON, so
+        # digests stored in an existing index stay valid.
+        data = {name: getattr(self, name) for name in _DIGESTED}
         raw = json.dumps(data, sort_keys=True, ensure_ascii=False).encode()
         # 63 bits: fits a signed 64-bit column in PostgreSQL and an i64 fast field.
         return int.from_bytes(hashlib.blake2b(raw, digest_size=8).digest(), "big") >> 1
@@ -66,6 +67,9 @@ class IndexDocument:
         text = compose_text(self.title.values(), self.abstract.values(), self.keywords,
                             self.body)
         return encoder_input(first_passage(text))
+
+
+_DIGESTED = tuple(f.name for f in fields(IndexDocument) if f.name != "digest")
 
 
 def _region_ancestors() -> dict[str, list[str]]:
@@ -96,54 +100,81 @@ def _with_global(regions: set[str]) -> set[str]:
     return regions if regions & TOP_REGIONS else regions | {GLOBAL_REGION}
 
 
-def _documents(items: Iterable[Item], ancestors: dict[str, list[str]]) -> Iterator[IndexDocument]:
+# The item's own columns a document needs, read as tuples: building model instances and
+# prefetching their relations cost three quarters of the time of building a document.
+COLUMNS = ("id", "status", "title", "abstract", "full_text", "languages", "original_language",
+           "keywords", "item_type_id", "pub_year", "pub_month", "pub_day", "organisation_id",
+           "organisation__slug", "source_name", "provenance", "created_by_id", "created_at")
+
+
+def _grouped(rows: Iterable[tuple]) -> dict[int, list[tuple]]:
+    out: dict[int, list[tuple]] = {}
+    for item_id, *rest in rows:
+        out.setdefault(item_id, []).append(tuple(rest))
+    return out
+
+
+def _documents(rows: list[tuple], ancestors: dict[str, list[str]]) -> list[IndexDocument]:
+    """Documents for item rows (``COLUMNS``): one query per relation for the whole batch."""
+    if not rows:
+        return []
     limit = settings.SSEHUB_SEARCH_MAX_BODY_CHARS
-    for item in items:
-        countries = sorted(c.iso2 for c in item.countries.all())
+    ids = [row[0] for row in rows]
+    countries = _grouped(Item.countries.through.objects.filter(item_id__in=ids).values_list(
+        "item_id", "country_id", "country__region_id"))
+    places = _grouped(Item.regions.through.objects.filter(item_id__in=ids).values_list(
+        "item_id", "region_id"))
+    creators = _grouped(Creator.objects.filter(item_id__in=ids).order_by(
+        "item_id", "position", "id").values_list("item_id", "name"))
+    links = _grouped(ItemGoal.objects.filter(item_id__in=ids).values_list(
+        "item_id", "goal_id", "source", "rejected"))
+    out = []
+    for (pk, status, title, abstract, full_text, languages, original_language, keywords,
+         item_type, year, month, day, organisation_id, organisation, source_name, provenance,
+         created_by, created) in rows:
+        item_countries = countries.get(pk, [])
         regions: set[str] = set()
-        for region in item.regions.all():
-            regions.update(ancestors.get(region.m49, [region.m49]))
-        for country in item.countries.all():
-            if country.region_id:
-                regions.update(ancestors.get(country.region_id, [country.region_id]))
-        regions = _with_global(regions)
-        languages = [str(code) for code in (item.languages or [])]
-        body_language = languages[0] if languages else (item.original_language or "")
-        created = item.created_at
+        for (region,) in places.get(pk, []):
+            regions.update(ancestors.get(region, [region]))
+        for _iso2, region in item_countries:
+            if region:
+                regions.update(ancestors.get(region, [region]))
+        languages = [str(code) for code in (languages or [])]
+        title = title or {}
         doc = IndexDocument(
-            id=item.pk,
-            status=item.status,
-            title={k: v for k, v in (item.title or {}).items() if v},
-            abstract={k: v for k, v in (item.abstract or {}).items() if v},
-            body=(item.full_text or "")[:limit],
-            body_language=body_language,
-            keywords=[str(k) for k in (item.keywords or [])],
-            creators=[c.name for c in item.creators.all()],
-            sdg=effective_goals(item.sdg_links.all()),
-            type=item.item_type_id or "",
-            language=sorted(set(languages) | set((item.title or {}).keys()) - {"und"}),
-            country=countries,
-            region=sorted(regions),
-            year=item.pub_year,
-            organisation=item.organisation.slug if item.organisation_id else "",
-            organisation_id=item.organisation_id,
-            source=item.source_name or item.provenance or "",
-            created_by=item.created_by_id,
-            date_key=(item.pub_year or 0) * 10000 + (item.pub_month or 0) * 100
-            + (item.pub_day or 0),
+            id=pk,
+            status=status,
+            title={k: v for k, v in title.items() if v},
+            abstract={k: v for k, v in (abstract or {}).items() if v},
+            body=(full_text or "")[:limit],
+            body_language=languages[0] if languages else (original_language or ""),
+            keywords=[str(k) for k in (keywords or [])],
+            creators=[name for (name,) in creators.get(pk, [])],
+            sdg=effective_goals([_Link(*link) for link in links.get(pk, [])]),
+            type=item_type or "",
+            language=sorted(set(languages) | set(title.keys()) - {"und"}),
+            country=sorted(iso2 for iso2, _region in item_countries),
+            region=sorted(_with_global(regions)),
+            year=year,
+            organisation=(organisation or "") if organisation_id else "",
+            organisation_id=organisation_id,
+            source=source_name or provenance or "",
+            created_by=created_by,
+            date_key=(year or 0) * 10000 + (month or 0) * 100 + (day or 0),
             created=int(created.timestamp()) if created else 0,
         )
         doc.digest = doc.compute_digest()
-        yield doc
+        out.append(doc)
+    return out
 
 
-def queryset():
-    return Item.objects.select_related("organisation").prefetch_related(
-        "countries", "regions",
-        Prefetch("creators", queryset=Creator.objects.only("id", "item_id", "name", "position")),
-        Prefetch("sdg_links", queryset=ItemGoal.objects.only(
-            "id", "item_id", "goal_id", "source", "rejected")),
-    )
+@dataclass
+class _Link:
+    """What :func:`effective_goals` reads of an SDG link."""
+
+    goal_id: int
+    source: str
+    rejected: bool
 
 
 def build(ids: Iterable[int]) -> list[IndexDocument]:
@@ -152,7 +183,8 @@ def build(ids: Iterable[int]) -> list[IndexDocument]:
     ancestors = _region_ancestors()
     out: list[IndexDocument] = []
     for start in range(0, len(ids), BATCH):
-        out.extend(_documents(queryset().filter(pk__in=ids[start:start + BATCH]), ancestors))
+        out.extend(_documents(list(Item.objects.filter(pk__in=ids[start:start + BATCH])
+                                   .values_list(*COLUMNS)), ancestors))
     return out
 
 
@@ -161,8 +193,10 @@ def iterate_all(batch: int = BATCH) -> Iterator[list[IndexDocument]]:
     ancestors = _region_ancestors()
     last = 0
     while True:
-        items = list(queryset().filter(pk__gt=last).order_by("pk")[:batch])
-        if not items:
+        rows = list(Item.objects.filter(pk__gt=last).order_by("pk").values_list(*COLUMNS)[:batch])
+        if not rows:
             return
-        last = items[-1].pk
-        yield list(_documents(items, ancestors))
+        last = rows[-1][0]
+        yield _documents(rows, ancestors)
+
+
