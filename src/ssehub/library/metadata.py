@@ -353,8 +353,10 @@ def snapshot(item: Item) -> dict[str, Any]:
     return snap
 
 
-def snapshot_of(meta: Metadata, item: Item) -> dict[str, Any]:
-    """What :func:`snapshot` returns for an item just made from ``meta``, without queries."""
+def snapshot_of(meta: Metadata, item: Item,
+                slugs: dict[int, str] | None = None) -> dict[str, Any]:
+    """What :func:`snapshot` returns for an item just made from ``meta``, without reading its
+    relations back. ``slugs``: organisation slugs by id, already read (a batch of items)."""
     from ssehub.core.models import Organisation
 
     year, month, day = meta.date
@@ -363,7 +365,9 @@ def snapshot_of(meta: Metadata, item: Item) -> dict[str, Any]:
         date = f"{year:04d}" + (f"-{month:02d}" if month else "") + (
             f"-{day:02d}" if month and day else "")
     organisation = None
-    if item.organisation_id:
+    if item.organisation_id and slugs is not None:
+        organisation = slugs.get(item.organisation_id)
+    elif item.organisation_id:
         organisation = Organisation.objects.filter(pk=item.organisation_id).values_list(
             "slug", flat=True).first()
     return {

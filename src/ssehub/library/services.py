@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from ssehub.core.models import Organisation
 from ssehub.core.roles import require
 from ssehub.library import permissions
 from ssehub.library.metadata import Metadata, from_dict, snapshot, snapshot_of
@@ -231,8 +232,10 @@ def create_items(
     )
     StatusChange.objects.bulk_create(
         StatusChange(item=item, to_status=status, changed_by=user) for item in items)
+    # One query for the batch's organisations, not one per item's first version.
+    slugs = dict(Organisation.objects.filter(pk__in=checked - {None}).values_list("pk", "slug"))
     ItemVersion.objects.bulk_create(
-        ItemVersion(item=item, number=1, data=(data := snapshot_of(meta, item)),
+        ItemVersion(item=item, number=1, data=(data := snapshot_of(meta, item, slugs)),
                     changed_fields=sorted(data), comment="created", changed_by=user)
         for item, meta in pairs
     )
