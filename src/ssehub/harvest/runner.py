@@ -28,6 +28,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from ssehub.core import bulk
 from ssehub.harvest.models import Checkpoint, RecordState, Run, RunError, Source
 from ssehub.harvest.sources import HarvestError, Page, Record, harvester_class
 from ssehub.library import services
@@ -268,12 +269,12 @@ class Harvest:
                         continue
                     outcome = OUTCOMES.get(result.status, "unchanged")
                     setattr(run, outcome, getattr(run, outcome) + 1)
-                    states.append(RecordState(
-                        source=self.source, identifier=record.identifier[:500],
-                        item_id=result.id, datestamp=record.datestamp[:40],
-                        content_hash=record.digest(), raw=record.raw,
-                        validators=record.validators))
-                RecordState.objects.bulk_create(states)
+                    states.append({
+                        "source_id": self.source.pk, "identifier": record.identifier[:500],
+                        "item_id": result.id, "datestamp": record.datestamp[:40],
+                        "content_hash": record.digest(), "raw": record.raw,
+                        "validators": record.validators})
+                bulk.insert(RecordState, states)
         except Exception:
             logger.warning("harvest of %s: a batch of %d records failed; retrying them one "
                            "by one", self.source.name, len(records), exc_info=True)

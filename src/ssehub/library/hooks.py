@@ -8,6 +8,8 @@ list lives in ``settings.SSEHUB_INGEST_HOOKS``: the SDG mapper
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ssehub.library.models import Item
 
 
@@ -20,6 +22,16 @@ def index_item(item: Item) -> None:
     from ssehub.search.outbox import enqueue
 
     enqueue(item.pk)
+
+
+def index_items(items: Sequence[Item]) -> None:
+    """:func:`index_item` for a batch (one INSERT for the lot)."""
+    from ssehub.search.outbox import enqueue_many
+
+    enqueue_many([item.pk for item in items])
+
+
+index_item.many = index_items  # type: ignore[attr-defined]  # see pipeline.run_hooks_many
 
 
 def batch():

@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from ssehub.core import bulk
 from ssehub.core.models import Organisation
 from ssehub.core.roles import require
 from ssehub.library import permissions
@@ -188,9 +189,10 @@ def create_items(
     countries, regions, SDG links, status entry, first version), one INSERT per table.
 
     Why a second way in: a harvested page of a hundred records took some sixteen statements
-    per record one at a time, and building those queries cost far more than running them.
-    The permission checks are the same. ``bulk_create`` sends no model signals, so the
-    caller queues the items for the search index (the ingest hooks do, item by item).
+    per record one at a time, and building those queries cost far more than running them
+    (so the rows go through :mod:`ssehub.core.bulk`, not ``bulk_create``). The permission
+    checks are the same. Bulk inserts send no model signals, so the caller queues the items
+    for the search index (the ingest hooks do, item by item).
     """
     if not new:
         return []
@@ -200,6 +202,7 @@ def create_items(
             _check_can_create(actor, entry.meta.organisation_id, status)
             checked.add(entry.meta.organisation_id)
     user = _actor_or_none(actor)
+    user_id = user.pk if user is not None else None
     now = timezone.now()
     items = []
     for entry in new:
@@ -211,34 +214,30 @@ def create_items(
         )
         _copy_fields(item, entry.meta)
         items.append(item)
-    Item.objects.bulk_create(items)
-    if any(item.pk is None for item in items):  # a database that cannot return new ids
-        raise RuntimeError("bulk insert returned no ids: use create_item one by one")
+    bulk.insert_objects(items)
     pairs = list(zip(items, (entry.meta for entry in new), strict=True))
-    Creator.objects.bulk_create(
-        Creator(item=item, position=i, name=c["name"], kind=c["kind"])
-        for item, meta in pairs for i, c in enumerate(meta.creators)
-    )
-    countries, regions = Item.countries.through, Item.regions.through
-    countries.objects.bulk_create(
-        countries(item_id=item.pk, country_id=code) for item, meta in pairs
-        for code in meta.countries)
-    regions.objects.bulk_create(
-        regions(item_id=item.pk, region_id=code) for item, meta in pairs
-        for code in meta.regions)
-    ItemGoal.objects.bulk_create(
-        ItemGoal(item=item, goal_id=goal, target_id=target, source=ItemGoal.Source.EDITOR)
-        for item, meta in pairs for goal, target in meta.sdgs
-    )
-    StatusChange.objects.bulk_create(
-        StatusChange(item=item, to_status=status, changed_by=user) for item in items)
+    bulk.insert(Creator, (
+        {"item_id": item.pk, "position": i, "name": c["name"], "kind": c["kind"]}
+        for item, meta in pairs for i, c in enumerate(meta.creators)))
+    bulk.insert(Item.countries.through, (
+        {"item_id": item.pk, "country_id": code} for item, meta in pairs
+        for code in meta.countries))
+    bulk.insert(Item.regions.through, (
+        {"item_id": item.pk, "region_id": code} for item, meta in pairs
+        for code in meta.regions))
+    bulk.insert(ItemGoal, (
+        {"item_id": item.pk, "goal_id": goal, "target_id": target,
+         "source": ItemGoal.Source.EDITOR.value}
+        for item, meta in pairs for goal, target in meta.sdgs))
+    bulk.insert(StatusChange, (
+        {"item_id": item.pk, "to_status": status, "changed_by_id": user_id}
+        for item in items))
     # One query for the batch's organisations, not one per item's first version.
     slugs = dict(Organisation.objects.filter(pk__in=checked - {None}).values_list("pk", "slug"))
-    ItemVersion.objects.bulk_create(
-        ItemVersion(item=item, number=1, data=(data := snapshot_of(meta, item, slugs)),
-                    changed_fields=sorted(data), comment="created", changed_by=user)
-        for item, meta in pairs
-    )
+    bulk.insert(ItemVersion, (
+        {"item_id": item.pk, "number": 1, "data": (data := snapshot_of(meta, item, slugs)),
+         "changed_fields": sorted(data), "comment": "created", "changed_by_id": user_id}
+        for item, meta in pairs))
     return items
 
 

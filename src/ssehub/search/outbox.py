@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 from django.conf import settings
@@ -29,6 +29,7 @@ from django.db import connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
+from ssehub.core import bulk
 from ssehub.library.models import Creator, Item, ItemFile, ItemGoal
 from ssehub.search.models import Outbox
 
@@ -50,6 +51,15 @@ def enqueue(item_id: int, op: str = Outbox.Op.UPSERT) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {table} (item_id, op, created_at) "  # noqa: S608
                        "VALUES (%s, %s, %s)", [int(item_id), str(op), now])
+    if settings.SSEHUB_SEARCH_INLINE and not _deferred.get():
+        transaction.on_commit(apply_inline)
+
+
+def enqueue_many(item_ids: Sequence[int], op: str = Outbox.Op.UPSERT) -> None:
+    """:func:`enqueue` for a batch of items (a harvested page): one statement."""
+    if not item_ids:
+        return
+    bulk.insert(Outbox, ({"item_id": int(item_id), "op": str(op)} for item_id in item_ids))
     if settings.SSEHUB_SEARCH_INLINE and not _deferred.get():
         transaction.on_commit(apply_inline)
 

@@ -79,6 +79,18 @@ def run_hooks(item: Item) -> None:
         import_string(path)(item)
 
 
+def run_hooks_many(items: Sequence[Item]) -> None:
+    """:func:`run_hooks` for a batch: a hook that offers a batch form (a ``many`` attribute
+    taking the list) gets the items at once, the others one by one."""
+    for path in settings.SSEHUB_INGEST_HOOKS:
+        hook = import_string(path)
+        if many := getattr(hook, "many", None):
+            many(items)
+        else:
+            for item in items:
+                hook(item)
+
+
 def _metadata_from(extracted: Extracted, given: dict[str, Any], filename: str) -> dict[str, Any]:
     """Merge extracted metadata under what the user gave (the user wins)."""
     title = given.get("title") or extracted.title or PurePath(filename).stem.replace("_", " ")
@@ -447,8 +459,8 @@ def ingest_metadata_batch(sources: Sequence[Input], options: Options) -> list[Re
         actor=options.actor, status=options.status, provenance=options.provenance,
         source_name=options.source_name,
     )
+    run_hooks_many(items)
     for (i, source, _meta), item in zip(new, items, strict=True):
-        run_hooks(item)
         results[i] = Result(source.label, CREATED, item.pk)
     for i in later:
         results[i] = ingest_one(sources[i], options)
