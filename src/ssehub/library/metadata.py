@@ -65,7 +65,8 @@ def clean_text(value: Any) -> str:
 
 
 def _text(value: Any) -> str:
-    return re.sub(r"\s+", " ", clean_text(value)).strip()
+    """One line of text: runs of whitespace (Unicode's, as ``\\s`` matches) become one space."""
+    return " ".join(clean_text(value).split())
 
 
 def _per_language(value: Any, name: str, errors: dict[str, str]) -> dict[str, str]:
@@ -82,8 +83,8 @@ def _per_language(value: Any, name: str, errors: dict[str, str]) -> dict[str, st
             if not (LANG_RE.match(lang) or lang == "und"):
                 errors[name] = f"unknown language code {lang!r}"
                 continue
-            if _text(text):
-                out[lang] = _text(text) if name == "title" else clean_text(text).strip()
+            if line := _text(text):
+                out[lang] = line if name == "title" else clean_text(text).strip()
         return out
     errors[name] = "expected text or an object of language → text"
     return {}
@@ -253,7 +254,7 @@ def from_dict(data: dict[str, Any]) -> Metadata:
     keywords = data.get("keywords") or []
     if isinstance(keywords, str):
         keywords = re.split(r"[;,]+", keywords)
-    meta.keywords = list(dict.fromkeys(_text(k) for k in keywords if _text(k)))
+    meta.keywords = list(dict.fromkeys(line for k in keywords if (line := _text(k))))
     meta.licence = _text(data.get("licence") or data.get("license"))[:100]
     identifiers = data.get("identifiers") or {}
     if not isinstance(identifiers, dict):
