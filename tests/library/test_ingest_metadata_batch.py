@@ -135,3 +135,21 @@ def test_a_document_input_is_refused_by_the_batch():
     with pytest.raises(ValueError, match="metadata only"):
         pipeline.ingest_metadata_batch(
             [Input(label="f", filename="a.txt", reader=lambda: b"text")], _options())
+
+
+def test_hooks_without_a_batch_form_see_every_new_item(settings):
+    from tests.library import hooks
+
+    settings.SSEHUB_INGEST_HOOKS = ["tests.library.hooks.record",
+                                    "ssehub.library.hooks.index_item"]
+    hooks.CALLS.clear()
+    results = pipeline.ingest_metadata_batch([_input(f"r{i}") for i in range(5)], _options())
+    ids = [r.id for r in results]
+    assert [pk for pk, _files in hooks.CALLS] == ids  # one call per item, in order
+    assert sorted(Outbox.objects.values_list("item_id", flat=True)) == sorted(ids)  # batch form
+
+
+def test_a_failing_batch_hook_fails_the_batch(settings):
+    settings.SSEHUB_INGEST_HOOKS = ["tests.library.hooks.explode"]
+    with pytest.raises(RuntimeError, match="mapper is down"):
+        pipeline.ingest_metadata_batch([_input("r1"), _input("r2")], _options())

