@@ -183,12 +183,17 @@ class SDGModel:
         ``row``: the text's row of a :meth:`tfidf_matrix` already computed (a batch's).
         """
         x = self.tfidf_matrix([text]) if row is None else row
-        coef = self.tfidf_coef[goal - 1]
-        contrib = [(self.features[j], float(v * coef[j])) for j, v in zip(x.indices, x.data,
-                                                                            strict=True)
-                   if not _is_stop_feature(self.features[j])]
-        contrib.sort(key=lambda fv: -fv[1])
-        return [fv for fv in contrib[:k] if fv[1] > 0]
+        weights = x.data * self.tfidf_coef[goal - 1][x.indices]
+        top: list[tuple[str, float]] = []
+        # Best first (ties in the row's order); only the features read are checked for stop
+        # words, not the row's hundreds.
+        for i in np.argsort(-weights, kind="stable"):
+            feature = self.features[x.indices[i]]
+            if not _is_stop_feature(feature):
+                top.append((feature, float(weights[i])))
+                if len(top) == k:
+                    break
+        return [fv for fv in top if fv[1] > 0]
 
     def predict_document(self, text: str, max_words: int = 150, top_k: int | None = None,
                          use_embeddings: bool = True, max_passages: int = 400,
