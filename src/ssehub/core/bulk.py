@@ -17,7 +17,7 @@ the new ids come back only where the database returns rows from an INSERT (Postg
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -45,6 +45,7 @@ class _Column:
     attname: str
     as_is: tuple[type, ...]
     auto_now: bool  # set on every insert, as ``pre_save(add=True)`` does
+    default: Callable[[], Any]  # what ``field.get_default()`` returns, for less per row
 
 
 @cache
@@ -62,8 +63,18 @@ def _columns(model: type[models.Model]) -> tuple[_Column, ...]:
             as_is=_AS_IS.get(stored.get_internal_type(), ()),
             auto_now=bool(getattr(field, "auto_now", False)
                           or getattr(field, "auto_now_add", False)),
+            default=_default_of(field),
         ))
     return tuple(columns)
+
+
+def _default_of(field: models.Field) -> Callable[[], Any]:
+    """``field.get_default`` where it may vary (a callable, a relation's default), else its
+    one value (a column without a default: None or "")."""
+    if field.is_relation or (field.has_default() and callable(field.default)):
+        return field.get_default
+    value = field.get_default()
+    return lambda: value
 
 
 def _now_for(field: models.Field, now: datetime.datetime) -> datetime.date:
@@ -83,7 +94,7 @@ def insert(model: type[models.Model], rows: Iterable[Mapping[str, Any]], *,
             raise TypeError(f"{model.__name__} has no column {sorted(unknown)[0]!r}")
         values.append([
             _now_for(c.field, now) if c.auto_now
-            else row[c.attname] if c.attname in row else c.field.get_default()
+            else row[c.attname] if c.attname in row else c.default()
             for c in columns
         ])
     return _execute(model, columns, values, returning)
