@@ -254,7 +254,9 @@ def _essentials(result: mapper.MapResult) -> dict:
     }
 
 
-def test_a_batch_is_classified_as_each_text_alone():
+@pytest.mark.parametrize("chunk", [mapper.BATCH_PASSAGES, 3])  # 3: several model calls
+def test_a_batch_is_classified_as_each_text_alone(chunk, monkeypatch):
+    monkeypatch.setattr(mapper, "BATCH_PASSAGES", chunk)
     swahili = ("Ushirika wa wakulima unasaidia kupunguza umaskini vijijini na kuboresha "
                "upatikanaji wa maji safi kwa jamii nzima ya kijiji chetu.")
     long = "\n\n".join([OCEAN_INTRO] + [ENERGY] * 20 + [GENDER] * 20)

@@ -19,7 +19,7 @@ all call :func:`classify`.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -42,6 +42,7 @@ PASSAGE_WORDS = 150
 # gives nDCG@10 0.574 (semantic) against 0.560 for 1,500 and 0.475 for a 150-word passage.
 HEAD_CHARS = 2000
 MAX_PASSAGES = 400
+BATCH_PASSAGES = 1000  # passages scored together by classify_many (vectors: 2 MB per 1000)
 KEYWORD_ONLY_CAP = 0.5  # a goal seen by keywords alone never gets a confident score
 MIN_KEYWORD_STRENGTH = 0.6  # one Aurora query or SSE phrase in a passage
 TARGET_MIN = 0.25
@@ -329,9 +330,24 @@ def classify_many(texts: Sequence[str], langs: Sequence[str | None] | None = Non
     """
     langs = list(langs) if langs is not None else [None] * len(texts)
     prepared = [_prepare(text, lang) for text, lang in zip(texts, langs, strict=True)]
-    scored = iter(_score([p for p in prepared if p is not None], None, True))
+    scored = iter(_score_in_chunks([p for p in prepared if p is not None]))
     return [MapResult([], "", 0, ["no text to classify"]) if p is None
             else _decide(p, *next(scored), reader_language=reader_language) for p in prepared]
+
+
+def _score_in_chunks(texts: list[_Text]) -> Iterator[_Scored]:
+    """:func:`_score` over chunks of at most ``BATCH_PASSAGES`` passages (a text longer than
+    that is a chunk of its own), so that a batch of long documents keeps bounded memory."""
+    chunk: list[_Text] = []
+    size = 0
+    for text in texts:
+        if chunk and size + len(text.passages) > BATCH_PASSAGES:
+            yield from _score(chunk, None, True)
+            chunk, size = [], 0
+        chunk.append(text)
+        size += len(text.passages)
+    if chunk:
+        yield from _score(chunk, None, True)
 
 
 _Scored = tuple[np.ndarray, Any, Any]  # passage scores, vectors or None, TF-IDF rows or None
