@@ -25,9 +25,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.utils import timezone
 
 from ssehub.core import bulk
 from ssehub.library.models import Creator, Item, ItemFile, ItemGoal
@@ -44,15 +43,10 @@ _deferred: contextvars.ContextVar[bool] = contextvars.ContextVar("search_deferre
 def enqueue(item_id: int, op: str = Outbox.Op.UPSERT) -> None:
     """Record that an item changed, in the current transaction, and schedule the indexer.
 
-    One plain INSERT: this runs from signals two to four times per item written (item, file,
-    creators, SDG links), and the ORM's ``create`` cost ten times the statement itself."""
-    table = connection.ops.quote_name(Outbox._meta.db_table)
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} (item_id, op, created_at) "  # noqa: S608
-                       "VALUES (%s, %s, %s)", [int(item_id), str(op), now])
-    if settings.SSEHUB_SEARCH_INLINE and not _deferred.get():
-        transaction.on_commit(apply_inline)
+    A plain INSERT (``core.bulk``): this runs from signals two to four times per item written
+    (item, file, creators, SDG links), and the ORM's ``create`` cost ten times the statement
+    itself."""
+    enqueue_many([item_id], op)
 
 
 def enqueue_many(item_ids: Sequence[int], op: str = Outbox.Op.UPSERT) -> None:
