@@ -49,19 +49,15 @@ def item_text(item: Item) -> str:
 def map_item(item: Item, result: MapResult | None = None) -> MapResult:
     """(Re)compute the machine's SDG links of an item; editors' links stay as they are."""
     result = result or classify(item_text(item), lang=item.original_language or None)
-    item.sdg_links.filter(source=MACHINE).delete()
-    ItemGoal.objects.bulk_create(ItemGoal(**row) for row in _machine_links(item.pk, result))
-    _touch(item)
+    map_items([item], [result])
     return result
 
 
 @transaction.atomic
 def map_items(items: Sequence[Item], results: Sequence[MapResult]) -> None:
-    """:func:`map_item` for a batch with its results: a few statements for the lot.
-
-    Bulk writes send no signals, so the items are queued for the index here, as the save
-    signal of :func:`_touch` queues one item.
-    """
+    """Replace the machine's SDG links of items with those of their mapping results, in a
+    few statements for the lot, and mark the items changed (their datestamp for OAI-PMH, an
+    outbox row for the index: bulk writes send no signals, so that is done here)."""
     from ssehub.search.outbox import enqueue_many  # the search app reads this module
 
     ids = [item.pk for item in items]
