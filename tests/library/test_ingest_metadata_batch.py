@@ -153,3 +153,23 @@ def test_a_failing_batch_hook_fails_the_batch(settings):
     settings.SSEHUB_INGEST_HOOKS = ["tests.library.hooks.explode"]
     with pytest.raises(RuntimeError, match="mapper is down"):
         pipeline.ingest_metadata_batch([_input("r1"), _input("r2")], _options())
+
+
+def test_a_snapshot_is_what_the_items_full_record_says(editor):
+    """snapshot() reads only what versions hold: the same as item_to_dict's fields, with the
+    editors' standing SDG links only (machine links and rejections are not metadata)."""
+    from ssehub.library.metadata import VERSIONED_FIELDS, item_to_dict
+    from ssehub.sdg import services as sdg
+
+    item = services.create_item(RICH, status=Status.PUBLISHED)
+    ItemGoal.objects.create(item=item, goal_id=13, source=ItemGoal.Source.MACHINE,
+                            confidence=0.9, status="suggested")
+    sdg.decide(item, 8, "reject", actor=editor)
+    item.refresh_from_db()
+    full = item_to_dict(item)
+    expected = {key: full[key] for key in VERSIONED_FIELDS}
+    expected["sdgs"] = [{"goal": 11, "target": "11.1"}]  # 8 was rejected, 13 is the machine's
+    assert snapshot(item) == expected
+    assert list(snapshot(item)) == list(VERSIONED_FIELDS)
+    assert expected["creators"][0] == {"name": "Dupont, Marie", "kind": "person"}
+    assert expected["countries"] == ["FR", "SN"] and expected["organisation"] == "ilo"

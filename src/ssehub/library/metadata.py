@@ -8,6 +8,7 @@ so an export can be re-ingested and a version snapshot restored.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -343,45 +344,61 @@ def sdg_sort_key(link: dict[str, Any]) -> tuple:
 
 
 def snapshot(item: Item) -> dict[str, Any]:
-    """The part of the metadata that versions track and restore."""
-    data = item_to_dict(item)
-    snap = {key: data[key] for key in VERSIONED_FIELDS}
-    snap["sdgs"] = sorted(
-        ({"goal": s["goal"], "target": s["target"]}
-         for s in snap["sdgs"] if s["source"] == "editor" and not s.get("rejected")),
-        key=sdg_sort_key,
+    """The part of the metadata that versions track and restore, read from the database.
+
+    Only the relations versions hold, each as plain values: every update writes a version,
+    and reading it through :func:`item_to_dict` (model instances for every creator, place
+    and SDG link, and the files) cost a harvested record's update more than the update.
+    """
+    from ssehub.library.models import Creator, ItemGoal
+
+    through = Item.countries.through, Item.regions.through
+    return _snapshot(
+        item,
+        creators=[{"name": name, "kind": kind} for name, kind in Creator.objects.filter(
+            item_id=item.pk).order_by("position", "pk").values_list("name", "kind")],
+        countries=through[0].objects.filter(item_id=item.pk).values_list(
+            "country_id", flat=True),
+        regions=through[1].objects.filter(item_id=item.pk).values_list("region_id", flat=True),
+        sdgs=ItemGoal.objects.filter(item_id=item.pk, source=ItemGoal.Source.EDITOR,
+                                     rejected=False).values_list("goal_id", "target_id"),
+        organisation=_slug(item.organisation_id),
     )
-    return snap
 
 
 def snapshot_of(meta: Metadata, item: Item,
                 slugs: dict[int, str] | None = None) -> dict[str, Any]:
     """What :func:`snapshot` returns for an item just made from ``meta``, without reading its
     relations back. ``slugs``: organisation slugs by id, already read (a batch of items)."""
-    from ssehub.core.models import Organisation
+    return _snapshot(
+        item, creators=[{"name": c["name"], "kind": c["kind"]} for c in meta.creators],
+        countries=meta.countries, regions=meta.regions, sdgs=meta.sdgs,
+        organisation=(slugs.get(item.organisation_id) if slugs is not None and
+                      item.organisation_id else _slug(item.organisation_id)),
+    )
 
-    year, month, day = meta.date
-    date = ""
-    if year:
-        date = f"{year:04d}" + (f"-{month:02d}" if month else "") + (
-            f"-{day:02d}" if month and day else "")
-    organisation = None
-    if item.organisation_id and slugs is not None:
-        organisation = slugs.get(item.organisation_id)
-    elif item.organisation_id:
-        organisation = Organisation.objects.filter(pk=item.organisation_id).values_list(
-            "slug", flat=True).first()
+
+def _slug(organisation_id: int | None) -> str | None:
+    if not organisation_id:
+        return None
+    return Organisation.objects.filter(pk=organisation_id).values_list("slug", flat=True).first()
+
+
+def _snapshot(item: Item, *, creators: list[dict[str, str]], countries: Iterable[str],
+              regions: Iterable[str], sdgs: Iterable[tuple[int, str | None]],
+              organisation: str | None) -> dict[str, Any]:
+    """A version's data (``VERSIONED_FIELDS``): the item's columns and the given relations."""
     return {
         "title": dict(item.title),
         "abstract": dict(item.abstract),
         "type": item.item_type_id,
-        "creators": [{"name": c["name"], "kind": c["kind"]} for c in meta.creators],
+        "creators": creators,
         "publisher": item.publisher,
-        "date": date,
+        "date": item.date_display,
         "languages": list(item.languages),
-        "countries": sorted(meta.countries),
-        "regions": sorted(meta.regions),
-        "sdgs": sorted(({"goal": goal, "target": target} for goal, target in meta.sdgs),
+        "countries": sorted(countries),
+        "regions": sorted(regions),
+        "sdgs": sorted(({"goal": goal, "target": target} for goal, target in sdgs),
                        key=sdg_sort_key),
         "keywords": list(item.keywords),
         "licence": item.licence,
