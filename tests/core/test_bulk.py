@@ -124,3 +124,21 @@ def test_without_insert_returning_asking_for_ids_is_refused(source, monkeypatch)
     assert not RecordState.objects.exists()
     bulk.insert(RecordState, [{"source_id": source.pk, "identifier": "a"}])  # no ids: fine
     assert RecordState.objects.get().identifier == "a"
+
+
+def test_a_column_that_writes_its_own_sql_is_refused():
+    from django.db import models
+
+    class Point(models.CharField):
+        def get_placeholder(self, value, compiler, connection):
+            return "ST_GeomFromText(%s)"
+
+    class Place(models.Model):
+        where = Point(max_length=50)
+
+        class Meta:
+            app_label = "core"
+            managed = False
+
+    with pytest.raises(TypeError, match="Place.where writes its own SQL"):
+        bulk.insert(Place, [{"where": "POINT(0 0)"}])

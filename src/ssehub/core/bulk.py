@@ -56,7 +56,8 @@ def _columns(model: type[models.Model]) -> tuple[_Column, ...]:
         if field.primary_key and isinstance(field, models.AutoField):
             continue
         if hasattr(field, "get_placeholder"):  # a custom SQL expression per value
-            raise NotImplementedError(f"{model.__name__}.{field.name}: use bulk_create")
+            raise TypeError(f"{model.__name__}.{field.name} writes its own SQL per value: "
+                            "use bulk_create for this model")
         stored = field.target_field if field.is_relation else field
         columns.append(_Column(
             field=field, attname=field.attname,
@@ -77,8 +78,11 @@ def _default_of(field: models.Field) -> Callable[[], Any]:
     return lambda: value
 
 
-def _now_for(field: models.Field, now: datetime.datetime) -> datetime.date:
-    return now if isinstance(field, models.DateTimeField) else now.date()
+def _times(columns: tuple[_Column, ...]) -> dict[str, datetime.date]:
+    """The value of each ``auto_now`` column for one call: one time for the lot."""
+    now = timezone.now()
+    return {c.attname: now if isinstance(c.field, models.DateTimeField) else now.date()
+            for c in columns if c.auto_now}
 
 
 def insert(model: type[models.Model], rows: Iterable[Mapping[str, Any]], *,
@@ -87,13 +91,13 @@ def insert(model: type[models.Model], rows: Iterable[Mapping[str, Any]], *,
     return the new primary keys in order when ``returning``, else ``[]``."""
     columns = _columns(model)
     known = {column.attname for column in columns}
-    now = timezone.now()
+    times = _times(columns)
     values = []
     for row in rows:
         if unknown := row.keys() - known:
             raise TypeError(f"{model.__name__} has no column {sorted(unknown)[0]!r}")
         values.append([
-            _now_for(c.field, now) if c.auto_now
+            times[c.attname] if c.auto_now
             else row[c.attname] if c.attname in row else c.default()
             for c in columns
         ])
@@ -108,12 +112,11 @@ def insert_objects(objs: Sequence[models.Model]) -> None:
         return
     model = type(objs[0])
     columns = _columns(model)
-    now = timezone.now()
+    times = _times(columns)
     values = []
     for obj in objs:
-        for column in columns:
-            if column.auto_now:
-                setattr(obj, column.attname, _now_for(column.field, now))
+        for attname, value in times.items():
+            setattr(obj, attname, value)
         values.append([getattr(obj, c.attname) for c in columns])
     db = router.db_for_write(model)
     ids = _execute(model, columns, values, returning=True)
