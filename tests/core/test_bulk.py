@@ -140,5 +140,69 @@ def test_a_column_that_writes_its_own_sql_is_refused():
             app_label = "core"
             managed = False
 
+        def __str__(self) -> str:
+            return self.where
+
     with pytest.raises(TypeError, match="Place.where writes its own SQL"):
         bulk.insert(Place, [{"where": "POINT(0 0)"}])
+
+
+def test_updated_rows_are_the_rows_bulk_update_writes(source, item):
+    def build(suffix):
+        return [RecordState.objects.create(source=source, identifier=f"{suffix}{i}")
+                for i in range(3)]
+
+    ours, theirs = build("a"), build("b")
+    for states in (ours, theirs):
+        for i, state in enumerate(states):
+            state.item = item if i else None
+            state.datestamp = f"2024-0{i + 1}-01"
+            state.deleted = bool(i % 2)
+            state.validators = {"etag": f'"{i}"', "list": [i, "é"]}
+            state.raw = "<record>é</record>" * i
+    before = timezone.now()
+    stamps = [(state.first_seen, state.last_seen) for state in ours]
+    bulk.update_objects(ours, ["item", "datestamp", "deleted", "validators", "raw",
+                               "last_seen"])
+    RecordState.objects.bulk_update(theirs, ["item", "datestamp", "deleted", "validators",
+                                             "raw"])
+    strip = [{k: v for k, v in row.items() if k != "identifier"} for row in
+             _read(RecordState, [s.pk for s in ours])]
+    assert strip == [{k: v for k, v in row.items() if k != "identifier"}
+                     for row in _read(RecordState, [s.pk for s in theirs])]
+    assert strip[1]["item_id"] == item.pk and strip[2]["validators"] == {"etag": '"2"',
+                                                                         "list": [2, "é"]}
+    for state, stamp in zip(RecordState.objects.filter(pk__in=[s.pk for s in ours])
+                            .order_by("pk"), stamps, strict=True):
+        assert state.last_seen >= before > stamp[1]  # auto_now, when listed, is set
+        assert state.first_seen == stamp[0]  # auto_now_add is not
+
+
+def test_update_takes_only_known_columns_of_saved_rows(source):
+    state = RecordState.objects.create(source=source, identifier="a")
+    with pytest.raises(TypeError, match="no column 'colour'"):
+        bulk.update_objects([state], ["datestamp", "colour"])
+    with pytest.raises(TypeError, match="at least one field"):
+        bulk.update_objects([state], [])
+    with pytest.raises(ValueError, match="saved RecordState"):
+        bulk.update_objects([RecordState(source=source, identifier="b")], ["datestamp"])
+    bulk.update_objects([], ["datestamp"])  # nothing to do
+
+
+def test_delete_where_deletes_only_the_matching_rows(source, item):
+    other = Item.objects.create(title={"en": "Other"})
+    n = 1200  # more values than one statement takes on SQLite
+    bulk.insert(RecordState, ({"source_id": source.pk, "identifier": f"r{i}",
+                               "deleted": bool(i % 2), "item_id": item.pk if i < 10 else None}
+                              for i in range(n)))
+    bulk.delete_where(RecordState, "identifier", [f"r{i}" for i in range(0, n, 3)],
+                      deleted=True)
+    left = set(RecordState.objects.values_list("identifier", flat=True))
+    assert left == {f"r{i}" for i in range(n) if i % 3 or not i % 2}
+    bulk.delete_where(RecordState, "item_id", [other.pk])
+    assert len(RecordState.objects.all()) == len(left)
+    bulk.delete_where(RecordState, "item_id", [item.pk])
+    assert not RecordState.objects.filter(item=item).exists()
+    bulk.delete_where(RecordState, "item_id", [])  # nothing to do
+    with pytest.raises(TypeError, match="no column 'colour'"):
+        bulk.delete_where(RecordState, "colour", [1])

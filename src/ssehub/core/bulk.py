@@ -1,4 +1,5 @@
-"""Multi-row INSERTs for the ingest hot path: the rows ``bulk_create`` writes, for less work.
+"""Multi-row INSERTs (and their UPDATE and DELETE) for the ingest hot path: the rows
+``bulk_create`` and ``bulk_update`` write, for less work.
 
 Why: a harvested page of a hundred records writes some seven hundred rows (items, creators,
 status entries, first versions, provenance). ``bulk_create`` builds a model instance per row
@@ -8,6 +9,11 @@ looked at once per call: a value of the Python type the column stores as it is (
 a text column, an ``int`` for an integer or a foreign key to one...) goes to the driver
 untouched, anything else through the field's own ``get_db_prep_save``, as Django would send
 it. Defaults and ``auto_now``/``auto_now_add`` are filled as ``save()`` fills them.
+
+:func:`update_objects` writes saved instances back by primary key (one statement, run for each
+row through the driver's ``executemany``, where ``bulk_update`` builds a ``CASE ... WHEN`` per
+field and row) and :func:`delete_where` deletes rows matching a column's values without loading
+them (``QuerySet.delete`` fetches every row to send its signals).
 
 The limits are ``bulk_create``'s: no ``save()``, no signals, no multi-table inheritance, and
 the new ids come back only where the database returns rows from an INSERT (PostgreSQL, SQLite
@@ -45,6 +51,7 @@ class _Column:
     attname: str
     as_is: tuple[type, ...]
     auto_now: bool  # set on every insert, as ``pre_save(add=True)`` does
+    on_update: bool  # ``auto_now``: set on every update too
     default: Callable[[], Any]  # what ``field.get_default()`` returns, for less per row
 
 
@@ -64,6 +71,7 @@ def _columns(model: type[models.Model]) -> tuple[_Column, ...]:
             as_is=_AS_IS.get(stored.get_internal_type(), ()),
             auto_now=bool(getattr(field, "auto_now", False)
                           or getattr(field, "auto_now_add", False)),
+            on_update=bool(getattr(field, "auto_now", False)),
             default=_default_of(field),
         ))
     return tuple(columns)
@@ -78,11 +86,12 @@ def _default_of(field: models.Field) -> Callable[[], Any]:
     return lambda: value
 
 
-def _times(columns: tuple[_Column, ...]) -> dict[str, datetime.date]:
-    """The value of each ``auto_now`` column for one call: one time for the lot."""
+def _times(columns: tuple[_Column, ...], *, update: bool = False) -> dict[str, datetime.date]:
+    """The value of each ``auto_now`` column for one call (of each ``auto_now_add`` one too
+    for an INSERT): one time for the lot."""
     now = timezone.now()
     return {c.attname: now if isinstance(c.field, models.DateTimeField) else now.date()
-            for c in columns if c.auto_now}
+            for c in columns if (c.on_update if update else c.auto_now)}
 
 
 def insert(model: type[models.Model], rows: Iterable[Mapping[str, Any]], *,
@@ -126,15 +135,73 @@ def insert_objects(objs: Sequence[models.Model]) -> None:
         obj._state.db = db
 
 
-def _execute(model: type[models.Model], columns: tuple[_Column, ...],
-             values: list[list[Any]], returning: bool) -> list[Any]:
-    if not values:
-        return []
+def update_objects(objs: Sequence[models.Model], fields: Sequence[str]) -> None:
+    """UPDATE the columns ``fields`` (names or attnames) of saved instances of one model, by
+    primary key, as ``bulk_update`` would; listed ``auto_now`` fields are set to now on the
+    instances first (one time for the lot), as ``save(update_fields=...)`` sets them."""
+    if not objs:
+        return
+    model = type(objs[0])
+    by_name = {}
+    for column in _columns(model):
+        by_name[column.field.name] = by_name[column.attname] = column
+    unknown = [name for name in fields if name not in by_name]
+    if unknown or not fields:
+        raise TypeError(f"{model.__name__} has no column {unknown[0]!r}" if unknown
+                        else "update_objects needs at least one field")
+    columns = tuple(dict.fromkeys(by_name[name] for name in fields))
+    times = _times(columns, update=True)
+    values = []
+    for obj in objs:
+        if obj.pk is None:
+            raise ValueError(f"update_objects takes saved {model.__name__} instances")
+        for attname, value in times.items():
+            setattr(obj, attname, value)
+        values.append([getattr(obj, c.attname) for c in columns])
     connection = connections[router.db_for_write(model)]
-    if returning and not connection.features.can_return_rows_from_bulk_insert:
-        # Neither does bulk_create return ids there: the caller takes the one-by-one path.
-        raise NotSupportedError(f"{connection.display_name} returns no ids from an INSERT")
-    # The batch's rows share their timestamps: each converted once, not once per row.
+    _convert(columns, values, connection)
+    pk = model._meta.pk
+    for obj, row in zip(objs, values, strict=True):
+        row.append(pk.get_db_prep_value(obj.pk, connection))
+    quote = connection.ops.quote_name
+    sql = (f"UPDATE {quote(model._meta.db_table)} "  # noqa: S608 (names from the model)
+           f"SET {', '.join(f'{quote(c.field.column)} = %s' for c in columns)} "
+           f"WHERE {quote(pk.column)} = %s")
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, values)
+
+
+def delete_where(model: type[models.Model], column: str, values: Iterable[Any],
+                 **equal: Any) -> None:
+    """DELETE the rows of ``model`` whose ``column`` (an attname) is one of ``values`` and
+    whose other columns equal ``equal``'s, without loading them: no signals, no cascades, so
+    only for rows nothing points to (the caller queues whatever the signals would have)."""
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    for name in (column, *equal):
+        if name not in fields:
+            raise TypeError(f"{model.__name__} has no column {name!r}")
+    values = list(values)
+    if not values:
+        return
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    where = " AND ".join(f"{quote(fields[name].column)} = %s" for name in equal)
+    fixed = [fields[name].get_db_prep_save(value, connection) for name, value in equal.items()]
+    size = max(1, (connection.features.max_query_params or 1000) - len(fixed))
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), size):
+            chunk = values[start:start + size]
+            cursor.execute(
+                f"DELETE FROM {quote(model._meta.db_table)} "  # noqa: S608 (names from the model)
+                f"WHERE {quote(fields[column].column)} IN ({', '.join(['%s'] * len(chunk))})"
+                + (f" AND {where}" if where else ""),
+                [fields[column].get_db_prep_value(v, connection) for v in chunk] + fixed)
+
+
+def _convert(columns: tuple[_Column, ...], values: list[list[Any]], connection) -> None:
+    """Each value in the form the driver takes, in place: as it is when the column stores its
+    type, else through the field's ``get_db_prep_save``. The batch's rows share their
+    timestamps: each converted once, not once per row."""
     times: dict[tuple[int, Any], Any] = {}
     for row in values:
         for i, column in enumerate(columns):
@@ -147,6 +214,17 @@ def _execute(model: type[models.Model], columns: tuple[_Column, ...],
                 row[i] = times[i, value]
             else:
                 row[i] = column.field.get_db_prep_save(value, connection)
+
+
+def _execute(model: type[models.Model], columns: tuple[_Column, ...],
+             values: list[list[Any]], returning: bool) -> list[Any]:
+    if not values:
+        return []
+    connection = connections[router.db_for_write(model)]
+    if returning and not connection.features.can_return_rows_from_bulk_insert:
+        # Neither does bulk_create return ids there: the caller takes the one-by-one path.
+        raise NotSupportedError(f"{connection.display_name} returns no ids from an INSERT")
+    _convert(columns, values, connection)
     quote = connection.ops.quote_name
     head = (f"INSERT INTO {quote(model._meta.db_table)} "  # noqa: S608 (names from the model)
             f"({', '.join(quote(c.field.column) for c in columns)}) VALUES ")
