@@ -8,7 +8,7 @@ so an export can be re-ingested and a version snapshot restored.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -350,20 +350,38 @@ def snapshot(item: Item) -> dict[str, Any]:
     and reading it through :func:`item_to_dict` (model instances for every creator, place
     and SDG link, and the files) cost a harvested record's update more than the update.
     """
+    return snapshots([item])[item.pk]
+
+
+def snapshots(items: Sequence[Item]) -> dict[int, dict[str, Any]]:
+    """:func:`snapshot` of each item by id, reading each relation once for the lot."""
     from ssehub.library.models import Creator, ItemGoal
 
-    through = Item.countries.through, Item.regions.through
-    return _snapshot(
-        item,
-        creators=[{"name": name, "kind": kind} for name, kind in Creator.objects.filter(
-            item_id=item.pk).order_by("position", "pk").values_list("name", "kind")],
-        countries=through[0].objects.filter(item_id=item.pk).values_list(
-            "country_id", flat=True),
-        regions=through[1].objects.filter(item_id=item.pk).values_list("region_id", flat=True),
-        sdgs=ItemGoal.objects.filter(item_id=item.pk, source=ItemGoal.Source.EDITOR,
-                                     rejected=False).values_list("goal_id", "target_id"),
-        organisation=_slug(item.organisation_id),
-    )
+    ids = [item.pk for item in items]
+    creators: dict[int, list[dict[str, str]]] = {pk: [] for pk in ids}
+    for item_id, name, kind in Creator.objects.filter(item_id__in=ids).order_by(
+            "item_id", "position", "pk").values_list("item_id", "name", "kind"):
+        creators[item_id].append({"name": name, "kind": kind})
+    places: list[dict[int, list[str]]] = []
+    for through, column in ((Item.countries.through, "country_id"),
+                            (Item.regions.through, "region_id")):
+        found: dict[int, list[str]] = {pk: [] for pk in ids}
+        for item_id, code in through.objects.filter(item_id__in=ids).values_list(
+                "item_id", column):
+            found[item_id].append(code)
+        places.append(found)
+    sdgs: dict[int, list[tuple[int, str | None]]] = {pk: [] for pk in ids}
+    for item_id, goal, target in ItemGoal.objects.filter(
+            item_id__in=ids, source=ItemGoal.Source.EDITOR, rejected=False).values_list(
+            "item_id", "goal_id", "target_id"):
+        sdgs[item_id].append((goal, target))
+    organisations = {item.organisation_id for item in items} - {None}
+    slugs = dict(Organisation.objects.filter(pk__in=organisations).values_list("pk", "slug")
+                 ) if organisations else {}
+    return {item.pk: _snapshot(item, creators=creators[item.pk], countries=places[0][item.pk],
+                               regions=places[1][item.pk], sdgs=sdgs[item.pk],
+                               organisation=slugs.get(item.organisation_id))
+            for item in items}
 
 
 def snapshot_of(meta: Metadata, item: Item,
@@ -375,6 +393,25 @@ def snapshot_of(meta: Metadata, item: Item,
         countries=meta.countries, regions=meta.regions, sdgs=meta.sdgs,
         organisation=(slugs.get(item.organisation_id) if slugs is not None and
                       item.organisation_id else _slug(item.organisation_id)),
+    )
+
+
+def snapshot_after(before: dict[str, Any], meta: Metadata, item: Item,
+                   slugs: dict[int, str]) -> dict[str, Any]:
+    """What :func:`snapshot` will read once an update from ``meta`` is stored: ``item`` holds
+    its new columns already; the relations present in ``meta`` replace those of ``before``
+    (the item's snapshot before the update), the others stay. ``slugs``: organisation slugs
+    by id, including the item's new one."""
+    present = meta.present
+    return _snapshot(
+        item,
+        creators=([{"name": c["name"], "kind": c["kind"]} for c in meta.creators]
+                  if "creators" in present else before["creators"]),
+        countries=meta.countries if "countries" in present else before["countries"],
+        regions=meta.regions if "regions" in present else before["regions"],
+        sdgs=(meta.sdgs if "sdgs" in present
+              else [(link["goal"], link["target"]) for link in before["sdgs"]]),
+        organisation=slugs.get(item.organisation_id) if item.organisation_id else None,
     )
 
 

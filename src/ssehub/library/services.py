@@ -12,13 +12,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from ssehub.core import bulk
 from ssehub.core.models import Organisation
 from ssehub.core.roles import require
 from ssehub.library import permissions
-from ssehub.library.metadata import Metadata, from_dict, snapshot, snapshot_of
+from ssehub.library.metadata import (
+    Metadata,
+    from_dict,
+    snapshot,
+    snapshot_after,
+    snapshot_of,
+    snapshots,
+)
 from ssehub.library.models import Creator, Item, ItemGoal, ItemVersion, Status, StatusChange
 
 SYSTEM = None
@@ -105,7 +113,7 @@ def record_version(
     last = None if meta is not None else item.versions.order_by("-number").first()
     if last is not None and last.data == data:
         return None
-    changed = sorted(k for k in data if last is None or last.data.get(k) != data[k])
+    changed = _changed_fields(last.data if last else None, data)
     return ItemVersion.objects.create(
         item=item,
         number=(last.number + 1) if last else 1,
@@ -114,6 +122,10 @@ def record_version(
         comment=comment[:300],
         changed_by=actor if actor is not None and actor.is_authenticated else None,
     )
+
+
+def _changed_fields(before: dict[str, Any] | None, now: dict[str, Any]) -> list[str]:
+    return sorted(k for k in now if before is None or before.get(k) != now[k])
 
 
 def _actor_or_none(actor):
@@ -166,6 +178,45 @@ def create_item(
     return item
 
 
+def _insert_relations(pairs: Sequence[tuple[Item, Metadata]], *,
+                      only_present: bool = False) -> None:
+    """The creators, places and editors' SDG links of saved items, from their metadata (only
+    the relations present in it with ``only_present``): one INSERT per table for the lot."""
+
+    def having(name: str) -> list[tuple[Item, Metadata]]:
+        return [(item, meta) for item, meta in pairs
+                if not only_present or name in meta.present]
+
+    bulk.insert(Creator, (
+        {"item_id": item.pk, "position": i, "name": c["name"], "kind": c["kind"]}
+        for item, meta in having("creators") for i, c in enumerate(meta.creators)))
+    bulk.insert(Item.countries.through, (
+        {"item_id": item.pk, "country_id": code} for item, meta in having("countries")
+        for code in meta.countries))
+    bulk.insert(Item.regions.through, (
+        {"item_id": item.pk, "region_id": code} for item, meta in having("regions")
+        for code in meta.regions))
+    bulk.insert(ItemGoal, (
+        {"item_id": item.pk, "goal_id": goal, "target_id": target,
+         "source": ItemGoal.Source.EDITOR.value}
+        for item, meta in having("sdgs") for goal, target in meta.sdgs))
+
+
+def _clear_relations(pairs: Sequence[tuple[Item, Metadata]]) -> None:
+    """Delete the relations present in each item's metadata, before :func:`_insert_relations`
+    writes them again. Editors' rejections of machine SDG links stay (decisions, not
+    metadata), as in :func:`apply_metadata`."""
+
+    def ids(name: str) -> list[int]:
+        return [item.pk for item, meta in pairs if name in meta.present]
+
+    bulk.delete_where(Creator, "item_id", ids("creators"))
+    bulk.delete_where(Item.countries.through, "item_id", ids("countries"))
+    bulk.delete_where(Item.regions.through, "item_id", ids("regions"))
+    bulk.delete_where(ItemGoal, "item_id", ids("sdgs"), source=ItemGoal.Source.EDITOR.value,
+                      rejected=False)
+
+
 @dataclass
 class NewItem:
     """One item of :func:`create_items`: its validated metadata and where it came from."""
@@ -216,19 +267,7 @@ def create_items(
         items.append(item)
     bulk.insert_objects(items)
     pairs = list(zip(items, (entry.meta for entry in new), strict=True))
-    bulk.insert(Creator, (
-        {"item_id": item.pk, "position": i, "name": c["name"], "kind": c["kind"]}
-        for item, meta in pairs for i, c in enumerate(meta.creators)))
-    bulk.insert(Item.countries.through, (
-        {"item_id": item.pk, "country_id": code} for item, meta in pairs
-        for code in meta.countries))
-    bulk.insert(Item.regions.through, (
-        {"item_id": item.pk, "region_id": code} for item, meta in pairs
-        for code in meta.regions))
-    bulk.insert(ItemGoal, (
-        {"item_id": item.pk, "goal_id": goal, "target_id": target,
-         "source": ItemGoal.Source.EDITOR.value}
-        for item, meta in pairs for goal, target in meta.sdgs))
+    _insert_relations(pairs)
     bulk.insert(StatusChange, (
         {"item_id": item.pk, "to_status": status, "changed_by_id": user_id}
         for item in items))
@@ -241,21 +280,97 @@ def create_items(
     return items
 
 
-@transaction.atomic
 def update_item(item: Item, data: dict[str, Any], *, actor=SYSTEM, comment: str = "") -> bool:
-    """Apply the fields present in ``data``; return whether anything changed."""
+    """Apply the fields present in ``data``; return whether anything changed (a new version).
+    Nothing is written when nothing would change: an unchanged item keeps its update time, so
+    it is not re-indexed nor offered again to the hub's own harvesters."""
+    return update_items([(item, data)], actor=actor, comment=comment)[0]
+
+
+# The item's own columns that metadata may set (see ``_copy_fields``), and the update time.
+_METADATA_COLUMNS = (
+    "title", "abstract", "item_type", "publisher", "pub_year", "pub_month", "pub_day",
+    "languages", "keywords", "licence", "identifiers", "doi", "url", "organisation",
+    "original_language", "updated_at",
+)
+
+
+@transaction.atomic
+def update_items(changes: Sequence[tuple[Item, dict[str, Any] | Metadata]], *, actor=SYSTEM,
+                 comment: str | Sequence[str] = "") -> list[bool]:
+    """:func:`update_item` for many items (each once): whether each changed, in order.
+    ``comment``: the versions' comment, or one per item.
+
+    Why in bulk: a harvested page whose records changed at the source updated its items one
+    by one, some twenty statements each (lock, save, each relation cleared and written again,
+    snapshot, last version, new version), far more than the first harvest that made them.
+    Here each of those is one statement for the lot. Every item is checked before anything
+    is written; an item whose metadata would come out the same (a full re-harvest of an
+    unchanged source) is left as it is. Rows written in bulk send no model signals, so the
+    changed items are queued for the search index here, as their ``save()`` would have.
+    """
+    if not changes:
+        return []
+    ids = [item.pk for item, _data in changes]
+    if len(set(ids)) != len(ids):
+        raise ValueError("update_items takes each item once")
+    comments = [comment] * len(ids) if isinstance(comment, str) else list(comment)
+    if len(comments) != len(ids):
+        raise ValueError("update_items needs one comment per item")
+    metas = [data if isinstance(data, Metadata) else from_dict(data) for _item, data in changes]
+    current = Item.objects.select_for_update().in_bulk(ids)
+    if missing := [pk for pk in ids if pk not in current]:
+        raise Item.DoesNotExist(f"no item {missing[0]}")
+    items = [current[pk] for pk in ids]
     if not _is_system(actor):
-        require(permissions.can_edit(actor, item), "You may not edit this item.")
-    meta = from_dict(data)
-    moving = meta.organisation_id and meta.organisation_id != item.organisation_id
-    if not _is_system(actor) and moving:
-        require(
-            permissions.can_submit(actor, meta.organisation_id),
-            "You can only move items to an organisation you belong to.",
-        )
-    item = Item.objects.select_for_update().get(pk=item.pk)
-    apply_metadata(item, meta, only_present=True)
-    return record_version(item, actor, comment or "edited") is not None
+        for item, meta in zip(items, metas, strict=True):
+            require(permissions.can_edit(actor, item), "You may not edit this item.")
+            if meta.organisation_id and meta.organisation_id != item.organisation_id:
+                require(permissions.can_submit(actor, meta.organisation_id),
+                        "You can only move items to an organisation you belong to.")
+    before = snapshots(items)
+    for item, meta in zip(items, metas, strict=True):
+        _copy_fields(item, meta, only_present=True)
+    organisations = {item.organisation_id for item in items} - {None}
+    slugs = dict(Organisation.objects.filter(pk__in=organisations).values_list("pk", "slug")
+                 ) if organisations else {}
+    after = {item.pk: snapshot_after(before[item.pk], meta, item, slugs)
+             for item, meta in zip(items, metas, strict=True)}
+    write = [(item, meta, text) for item, meta, text in zip(items, metas, comments, strict=True)
+             if after[item.pk] != before[item.pk]]
+    if not write:
+        return [False] * len(items)
+    pairs = [(item, meta) for item, meta, _text in write]
+    bulk.update_objects([item for item, _meta in pairs], _METADATA_COLUMNS)
+    _clear_relations(pairs)
+    _insert_relations(pairs, only_present=True)
+    versioned = _record_versions([(item, after[item.pk], text or "edited")
+                                  for item, _meta, text in write], actor)
+    from ssehub.library.hooks import index_items
+
+    index_items([item for item, _meta in pairs])
+    return [item.pk in versioned for item in items]
+
+
+def _record_versions(entries: Sequence[tuple[Item, dict[str, Any], str]], actor) -> set[int]:
+    """:func:`record_version` for saved items, each given with its snapshot and comment: a
+    version for each whose snapshot differs from its last version's; the ids that got one."""
+    latest = ItemVersion.objects.filter(item_id__in=[item.pk for item, _d, _c in entries]).filter(
+        number=Subquery(ItemVersion.objects.filter(item_id=OuterRef("item_id")).order_by(
+            "-number").values("number")[:1]))
+    last = {version.item_id: version for version in latest.only("item_id", "number", "data")}
+    user = _actor_or_none(actor)
+    rows = []
+    for item, now, comment in entries:
+        previous = last.get(item.pk)
+        if previous is not None and previous.data == now:
+            continue
+        rows.append({
+            "item_id": item.pk, "number": previous.number + 1 if previous else 1, "data": now,
+            "changed_fields": _changed_fields(previous.data if previous else None, now),
+            "comment": comment[:300], "changed_by_id": user.pk if user is not None else None})
+    bulk.insert(ItemVersion, rows)
+    return {row["item_id"] for row in rows}
 
 
 @transaction.atomic

@@ -32,7 +32,13 @@ from ssehub.library.ingest.extract import Extracted, extract
 from ssehub.library.ingest.inputs import Input
 from ssehub.library.metadata import Metadata, MetadataError, from_dict
 from ssehub.library.models import Item, ItemFile, Status, TextBand
-from ssehub.library.services import NewItem, create_item, create_items, update_item
+from ssehub.library.services import (
+    NewItem,
+    create_item,
+    create_items,
+    update_item,
+    update_items,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -242,14 +248,55 @@ def _url_key(meta: Metadata) -> str:
 def _update_if_needed(item: Item, given: dict[str, Any], options: Options, label: str) -> Result:
     if not given:
         return Result(label, UNCHANGED, item.pk, notes=["already in the library"])
+    changed = update_item(item, _merged(item, given), actor=options.actor,
+                          comment=f"re-ingested from {label}")
+    return Result(label, UPDATED if changed else UNCHANGED, item.pk)
+
+
+def _merged(item: Item, given: dict[str, Any]) -> dict[str, Any]:
+    """``given`` as an update of ``item``: per-language values (a manifest's, a harvested
+    record's) add translations to the item's title and abstract; they do not erase the
+    others."""
     given = dict(given)
     for name in ("title", "abstract"):
-        # Per-language values from a manifest add translations; they do not erase the others.
         if isinstance(given.get(name), dict):
             values = _resolve_undetermined(given[name], item.original_language)
             given[name] = {**getattr(item, name), **values}
-    changed = update_item(item, given, actor=options.actor, comment=f"re-ingested from {label}")
-    return Result(label, UPDATED if changed else UNCHANGED, item.pk)
+    return given
+
+
+def update_metadata_batch(changes: Sequence[tuple[Item, Input]], options: Options
+                          ) -> list[Result]:
+    """Metadata-only inputs that each update a known item (a page of records changed at
+    their source), one Result per input, as :func:`ingest_one` ends each: validated first (a
+    bad one fails alone, its item untouched), then the valid ones written together by
+    :func:`services.update_items`.
+
+    Runs in the caller's transaction and raises on a database error, as
+    :func:`ingest_metadata_batch` does.
+    """
+    results: list[Result | None] = [None] * len(changes)
+    valid: list[tuple[int, Item, Metadata]] = []
+    for i, (item, source) in enumerate(changes):
+        given = {**options.defaults, **source.metadata}
+        if source.reader is not None:
+            raise ValueError(f"{source.label}: update_metadata_batch takes metadata only")
+        if not given:
+            results[i] = Result(source.label, UNCHANGED, item.pk,
+                                notes=["already in the library"])
+            continue
+        try:
+            if source.error:
+                raise IngestError(source.error)
+            valid.append((i, item, from_dict(_merged(item, given))))
+        except Exception as exc:
+            results[i] = failure(source.label, exc)
+    changed = update_items([(item, meta) for _i, item, meta in valid], actor=options.actor,
+                           comment=[f"re-ingested from {changes[i][1].label}"
+                                    for i, _item, _meta in valid])
+    for (i, item, _meta), was_changed in zip(valid, changed, strict=True):
+        results[i] = Result(changes[i][1].label, UPDATED if was_changed else UNCHANGED, item.pk)
+    return [result for result in results if result is not None]
 
 
 @dataclass
