@@ -204,3 +204,118 @@ def test_a_record_the_database_refuses_fails_alone(oai_server, harvest):
     # The next run stores it (the database takes it now) and nothing else changes.
     again = harvest("oai", "repo", server.url, full=True)
     assert (again["created"], again["unchanged"], again["failed"]) == (1, 24, 0)
+
+
+def sdg_mapper(element, context):
+    """oai_dc, and the goals a record names in its subjects ("SDG 8") as its SDGs."""
+    from ssehub.harvest.sources.oai import map_oai_dc
+
+    meta = map_oai_dc(element, context)
+    goals = [int(k[4:]) for k in meta.get("keywords", []) if k.startswith("SDG ")]
+    if goals:
+        meta["sdgs"] = goals
+    return meta
+
+
+def test_a_page_of_changed_records_updates_its_items_together(oai_server, harvest):
+    """Records changed at the source update their items in one batch per page: the same
+    outcome as one by one (counts, a version each with its comment, provenance, the index),
+    and a record whose new metadata is invalid fails alone, its item as it was."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ssehub.search import services as search
+
+    records = generated(25)
+    server = oai_server(records, page_size=10)
+    harvest("oai", "repo", server.url, mapper="tests.harvest.test_oai.sdg_mapper")
+    for i, record in enumerate(records):
+        if i % 5:
+            record.titles = [(lang, f"{title} (revised)") for lang, title in record.titles]
+            record.creators = ["Martin, Paul"]
+            record.subjects = ["SDG 8"]
+            record.datestamp = "2024-03-01"
+    records[7].subjects = ["SDG 99"]
+    with CaptureQueriesContext(connection) as queries:
+        out = harvest("oai", "repo", server.url)
+    # Together: a few statements per page (one by one, it was some twenty per record).
+    assert len(queries) < 150
+    assert (out["seen"], out["updated"], out["unchanged"], out["failed"]) == (25, 19, 5, 1)
+    [error] = out["errors"]
+    assert error["record"] == "oai:test:7" and "invalid metadata" in error["error"]
+    assert "there is no SDG 99" in error["error"]
+    seventh = Item.objects.get(source_record="oai:test:7")
+    assert seventh.title == {"fr": "L'économie sociale et solidaire à Manila (7)"}
+    assert seventh.versions.count() == 1
+    assert RecordState.objects.get(identifier="oai:test:7").datestamp == "2024-01-01"
+    item = Item.objects.get(source_record="oai:test:1")
+    assert item.title == {"fr": "L'économie sociale et solidaire à Montreal (1) (revised)"}
+    assert list(item.creators.values_list("name", flat=True)) == ["Martin, Paul"]
+    version = item.versions.get(number=2)
+    assert version.comment == "re-ingested from oai:test:1"
+    assert version.changed_fields == ["creators", "keywords", "sdgs", "title"]
+    assert list(item.sdg_links.values_list("goal_id", "source")) == [(8, "editor")]
+    state = RecordState.objects.get(identifier="oai:test:1")
+    assert state.datestamp == "2024-03-01" and "(revised)" in state.raw
+    assert Item.objects.count() == 25
+    found = search.search(search.SearchParams(q='"Montreal (1) (revised)"'))
+    assert item.pk in {hit.id for hit in found.results}
+    # Seen again (from the new datestamp: the revised records), nothing changes; the bad
+    # record fails again until its source mends it.
+    again = harvest("oai", "repo", server.url)
+    assert (again["seen"], again["updated"], again["unchanged"], again["failed"]) == (
+        20, 0, 19, 1)
+
+
+REFUSE_UPDATE = {
+    "sqlite": [
+        "CREATE TRIGGER refuse_update BEFORE UPDATE ON library_item "
+        "WHEN NEW.source_record = 'oai:test:13' "
+        "BEGIN SELECT RAISE(ABORT, 'update refused by the test'); END",
+    ],
+    "postgresql": [
+        "CREATE FUNCTION refuse_update() RETURNS trigger AS $$ BEGIN "
+        "IF NEW.source_record = 'oai:test:13' THEN RAISE EXCEPTION "
+        "'update refused by the test'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER refuse_update BEFORE UPDATE ON library_item "
+        "FOR EACH ROW EXECUTE FUNCTION refuse_update()",
+    ],
+}
+UNREFUSE_UPDATE = {
+    "sqlite": ["DROP TRIGGER refuse_update"],
+    "postgresql": ["DROP TRIGGER refuse_update ON library_item",
+                   "DROP FUNCTION refuse_update()"],
+}
+
+
+def test_an_update_the_database_refuses_fails_alone(oai_server, harvest, caplog):
+    """When the database refuses one item's update, the page's update batch is rolled back
+    and its records go one by one: that record fails with the database's reason (its item
+    and provenance as they were), the others are updated."""
+    from django.db import connection
+
+    records = generated(25)
+    server = oai_server(records, page_size=10)
+    harvest("oai", "repo", server.url)
+    for record in records:
+        record.titles = [(lang, f"{title} (revised)") for lang, title in record.titles]
+        record.datestamp = "2024-03-01"
+    with connection.cursor() as cursor:
+        for sql in REFUSE_UPDATE[connection.vendor]:
+            cursor.execute(sql)
+    try:
+        out = harvest("oai", "repo", server.url)
+    finally:
+        with connection.cursor() as cursor:
+            for sql in UNREFUSE_UPDATE[connection.vendor]:
+                cursor.execute(sql)
+    assert (out["outcome"], out["seen"], out["updated"], out["failed"]) == (
+        "complete", 25, 24, 1)
+    [error] = out["errors"]
+    assert error["record"] == "oai:test:13" and "update refused by the test" in error["error"]
+    assert "an update of 10 records failed; retrying them one by one" in caplog.text
+    assert Item.objects.filter(title__icontains="(revised)").count() == 24
+    assert "(revised)" not in str(Item.objects.get(source_record="oai:test:13").title)
+    assert RecordState.objects.get(identifier="oai:test:13").datestamp == "2024-01-01"
+    again = harvest("oai", "repo", server.url)
+    assert (again["updated"], again["unchanged"], again["failed"]) == (1, 24, 0)

@@ -14,6 +14,7 @@ identifier at the source is the pipeline's ``record``, so a changed record updat
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import queue
@@ -191,6 +192,8 @@ class Harvest:
                     known = self._lookup([r.identifier for r in page.records if r.identifier])
                     new, rest = _new_records(page.records, known)
                     self._many(new)
+                    changed, rest = self._changed_records(rest, known)
+                    self._update_many(changed, known)
                     for record in rest:
                         self._one(record, known)
                     for note in page.notes:
@@ -283,6 +286,79 @@ class Harvest:
                 setattr(run, name, value)
             for record in records:
                 self._one(record, {})
+
+    # -- records changed at the source, together ------------------------------------------
+
+    def _changed_records(self, records: list[Record], known: dict[str, RecordState]
+                         ) -> tuple[list[tuple[Record, Item]], list[Record]]:
+        """(records for the update batch with their items, the others): the batch takes
+        changed metadata-only records of items this source made, each once in the page;
+        deletions, restorations, documents, 304s, records of another source's items and
+        the unchanged keep the one-by-one path."""
+        counts: dict[str, int] = {}
+        for record in records:
+            counts[record.identifier] = counts.get(record.identifier, 0) + 1
+        candidates, rest = [], []
+        for record in records:
+            state = known.get(record.identifier)
+            batchable = (state is not None and state.item_id and not state.deleted
+                         and counts[record.identifier] == 1 and not record.error
+                         and not record.deleted and record.data is None
+                         and not record.not_modified and record.metadata.get("title")
+                         and not self._unchanged(record, state))
+            (candidates if batchable else rest).append(record)
+        if not candidates:
+            return [], records
+        items = Item.objects.in_bulk([known[r.identifier].item_id for r in candidates])
+        batch = []
+        for record in candidates:
+            item = items.get(known[record.identifier].item_id)
+            if (item is not None and item.source_name == self.source.name
+                    and item.source_record == record.identifier):
+                batch.append((record, item))
+            else:
+                rest.append(record)
+        return batch, rest
+
+    def _update_many(self, changes: list[tuple[Record, Item]],
+                     known: dict[str, RecordState]) -> None:
+        """Update the items of a page's changed records in one batch (a source that revised
+        many records, or a full re-harvest after a change of mapping): the same outcomes as
+        one by one, a few statements for the lot. A database error rolls the batch back and
+        its records go one by one, as in :meth:`_many`."""
+        if not changes:
+            return
+        run = self.run
+        before = ({name: getattr(run, name) for name in Run.COUNTS}, self.errors_stored)
+        try:
+            with transaction.atomic():
+                results = pipeline.update_metadata_batch(
+                    [(item, Input(label=r.identifier, metadata=dict(r.metadata),
+                                  source_url=r.source_url, record=r.identifier))
+                     for r, item in changes],
+                    self.options)
+                states = []
+                for (record, item), result in zip(changes, results, strict=True):
+                    run.seen += 1
+                    if result.status == pipeline.FAILED:
+                        run.failed += 1
+                        self._error(record.identifier, result.reason)
+                        continue
+                    outcome = OUTCOMES.get(result.status, "unchanged")
+                    setattr(run, outcome, getattr(run, outcome) + 1)
+                    # A copy: ``known`` keeps what is stored, for the one-by-one retry.
+                    state = copy.copy(known[record.identifier])
+                    self._set_state(state, record, item, deleted=False)
+                    states.append(state)
+                bulk.update_objects(states, [*_STATE_VALUES, "last_seen"])
+        except Exception:
+            logger.warning("harvest of %s: an update of %d records failed; retrying them one "
+                           "by one", self.source.name, len(changes), exc_info=True)
+            counts, self.errors_stored = before
+            for name, value in counts.items():
+                setattr(run, name, value)
+            for record, _item in changes:
+                self._one(record, known)
 
     # -- one record ------------------------------------------------------------------
 
@@ -378,19 +454,25 @@ class Harvest:
 
     def _keep(self, state: RecordState | None, record: Record, item: Item | None, *,
               deleted: bool) -> None:
-        values = {
-            "item": item, "datestamp": record.datestamp[:40], "deleted": deleted,
-            "content_hash": "" if deleted else record.digest(),
-            "raw": record.raw, "validators": record.validators,
-        }
         if state is None:
-            RecordState.objects.create(source=self.source, identifier=record.identifier[:500],
-                                       **values)
-        else:
-            for name, value in values.items():
-                setattr(state, name, value)
-            state.save()
+            state = RecordState(source=self.source, identifier=record.identifier[:500])
+        self._set_state(state, record, item, deleted=deleted)
+        state.save()
 
+    @staticmethod
+    def _set_state(state: RecordState, record: Record, item: Item | None, *,
+                   deleted: bool) -> None:
+        """What the provenance row keeps of the record as last received."""
+        state.item = item
+        state.datestamp = record.datestamp[:40]
+        state.deleted = deleted
+        state.content_hash = "" if deleted else record.digest()
+        state.raw = record.raw
+        state.validators = record.validators
+
+
+# The provenance columns :meth:`Harvest._set_state` sets.
+_STATE_VALUES = ("item", "datestamp", "deleted", "content_hash", "raw", "validators")
 
 # The pipeline's result → the run's count (a duplicate updated an item another input made).
 OUTCOMES = {pipeline.CREATED: "created", pipeline.UPDATED: "updated",
