@@ -13,6 +13,10 @@ and the client never share a GIL) against a fresh, migrated data folder:
   dedup lookups, item + version + status rows), provenance row, per-page checkpoint, index.
 - ``pipeline_full``: the same with the default SDG mapping and semantic embedding.
 - ``rerun``: a second incremental run over the same data (every record unchanged).
+- ``full_rerun``: a run with ``--full`` over the same data (every record fetched and compared
+  again; nothing to write).
+- ``changed``: the source then serves every record revised (new title, new datestamp): an
+  incremental run updates every item (a new version each, provenance, the index).
 
 With ``--latency S`` (default 0.1), the same records again from a server that takes S
 seconds to answer each page, as a remote repository does (the issue quotes DSpace at 89 ms
@@ -64,12 +68,28 @@ def _worker(mode: str, url: str) -> dict:
         OAIHarvester.read_ahead = False
     source = services.add_source("oai", "bench", url)
     out = {}
-    for label in ("first", "rerun") if mode == "pipeline" else ("first",):
+    runs = [("first", False), ("rerun", False)] if mode == "pipeline" else [("first", False)]
+    if mode == "pipeline" and os.environ.get("BENCH_REVISED_URL"):
+        runs += [("full_rerun", True), ("changed", False)]
+    for label, full in runs:
+        if label == "changed":
+            source.url = os.environ["BENCH_REVISED_URL"]
+            source.save(update_fields=["url"])
         start = time.perf_counter()
-        result = summary(run_source(source))
+        result = summary(run_source(source, full=full))
         seconds = time.perf_counter() - start
         result["errors"] = result["errors"][:3]
         out[label] = {"seconds": seconds, **result}
+    return out
+
+
+def revised(records: int) -> list:
+    """The generated records as their source revised them: a new title, a later datestamp."""
+    from tests.harvest.servers import generated
+
+    out = generated(records, datestamp="2024-02-01")
+    for record in out:
+        record.titles = [(lang, f"{title} (revised)") for lang, title in record.titles]
     return out
 
 
@@ -103,6 +123,7 @@ def main() -> None:
     from tests.harvest.servers import OAIServer, generated
 
     server = OAIServer(generated(args.records), page_size=args.page_size)
+    changed = OAIServer(revised(args.records), page_size=args.page_size)
     results: dict = {"records": args.records, "page_size": args.page_size}
     try:
         with tempfile.TemporaryDirectory(prefix="bench-harvest-") as tmp_name:
@@ -111,7 +132,8 @@ def main() -> None:
                        key=lambda r: r["seconds"])
             results["bare_sickle"] = {**bare, "records_per_s": bare["records"] / bare["seconds"]}
             configs = {"pipeline_fast": {"SSEHUB_SDG_AUTOMAP": "0",
-                                         "SSEHUB_SEARCH_SEMANTIC": "0"}}
+                                         "SSEHUB_SEARCH_SEMANTIC": "0",
+                                         "BENCH_REVISED_URL": changed.url}}
             if not args.skip_sdg:
                 configs["pipeline_full"] = {}
             for name, env in configs.items():
@@ -126,10 +148,16 @@ def main() -> None:
                     "rerun_records_per_s": rerun["seen"] / rerun["seconds"],
                     "errors": first["errors"],
                 }
+                for label in ("full_rerun", "changed"):
+                    if label in run:
+                        results[name][label] = {
+                            k: run[label][k] for k in ("seconds", "outcome", "seen", "created",
+                                                       "updated", "unchanged", "failed")}
             if args.latency > 0:
                 results["latency"] = _with_latency(args, tmp)
     finally:
         server.close()
+        changed.close()
     print(json.dumps(results, indent=2))
 
 

@@ -905,6 +905,19 @@ def render_harvest(r: dict) -> list[str]:
                 lines.append(row(label, sdg[key], sdg["records"]))
     elif r.get("with_sdg"):
         lines += [""] + (_failed("Run with SDG mapping:", r["with_sdg"]) or [])
+    if fast and fast.get("changed"):
+        lines += ["", "Re-harvests of the same source by the same pipeline (after the first "
+                  "run and the incremental re-run above):", "",
+                  "| run | records seen | written | seconds | records/s | ratio to the "
+                  "first harvest |", "|---|---|---|---|---|---|"]
+        for key, label in (("full_rerun", "`--full`, nothing changed at the source"),
+                           ("changed", "every record changed at the source (incremental)")):
+            v = fast.get(key)
+            if v:
+                lines.append(
+                    f"| {label} | {v['seen']:,} | {v['updated']:,} updated, {v['unchanged']:,} "
+                    f"unchanged, {v['failed']} failed | {v['seconds']:.1f} | "
+                    f"{v['seen'] / v['seconds']:,.0f} | {v['seconds'] / fast['seconds']:.2f}× |")
     if lat and lat.get("pipeline"):
         lb = lat["bare_sickle"]
         lines += ["", f"From a server that takes {lat['seconds_per_page'] * 1000:.0f} ms to "
