@@ -140,3 +140,10 @@ def test_a_bad_input_of_an_update_batch_fails_alone():
     assert items[0].title == {"en": "Report 0", "fr": "Rapport 0"}  # a translation added
     assert items[0].versions.get(number=2).comment == "re-ingested from r0"
     assert [i.versions.count() for i in items] == [2, 1, 1, 1]
+
+
+def test_permission_is_checked_before_the_metadata(org, other_org, contributor):
+    """One who may not edit an item learns that, not what is wrong with the metadata."""
+    theirs = services.create_item({**RICH, "organisation": other_org.slug})
+    with pytest.raises(PermissionDenied):
+        services.update_item(theirs, {"date": "not a date"}, actor=contributor)

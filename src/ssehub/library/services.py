@@ -317,14 +317,16 @@ def update_items(changes: Sequence[tuple[Item, dict[str, Any] | Metadata]], *, a
     comments = [comment] * len(ids) if isinstance(comment, str) else list(comment)
     if len(comments) != len(ids):
         raise ValueError("update_items needs one comment per item")
-    metas = [data if isinstance(data, Metadata) else from_dict(data) for _item, data in changes]
     current = Item.objects.select_for_update().in_bulk(ids)
     if missing := [pk for pk in ids if pk not in current]:
         raise Item.DoesNotExist(f"no item {missing[0]}")
     items = [current[pk] for pk in ids]
+    if not _is_system(actor):  # before validating: no error details for what one may not edit
+        for item in items:
+            require(permissions.can_edit(actor, item), "You may not edit this item.")
+    metas = [data if isinstance(data, Metadata) else from_dict(data) for _item, data in changes]
     if not _is_system(actor):
         for item, meta in zip(items, metas, strict=True):
-            require(permissions.can_edit(actor, item), "You may not edit this item.")
             if meta.organisation_id and meta.organisation_id != item.organisation_id:
                 require(permissions.can_submit(actor, meta.organisation_id),
                         "You can only move items to an organisation you belong to.")
