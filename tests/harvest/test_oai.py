@@ -3,6 +3,9 @@ runs, updates without duplicates, deletions, and the checkpoint of each page."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from ssehub.harvest.models import Checkpoint, RecordState, Run, Source
 from ssehub.library.models import Item, Status
 
@@ -156,25 +159,35 @@ def test_no_records_match_is_a_complete_empty_run(oai_server, harvest):
     assert out["outcome"] == "complete" and out["seen"] == 0
 
 
-REFUSE = {
-    "sqlite": [
-        "CREATE TRIGGER refuse_record BEFORE INSERT ON library_item "
-        "WHEN NEW.source_record = 'oai:test:13' "
-        "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",
-    ],
-    "postgresql": [
-        "CREATE FUNCTION refuse_record() RETURNS trigger AS $$ BEGIN "
-        "IF NEW.source_record = 'oai:test:13' THEN RAISE EXCEPTION 'refused by the test'; "
-        "END IF; RETURN NEW; END $$ LANGUAGE plpgsql",
-        "CREATE TRIGGER refuse_record BEFORE INSERT ON library_item "
-        "FOR EACH ROW EXECUTE FUNCTION refuse_record()",
-    ],
-}
-UNREFUSE = {
-    "sqlite": ["DROP TRIGGER refuse_record"],
-    "postgresql": ["DROP TRIGGER refuse_record ON library_item",
-                   "DROP FUNCTION refuse_record()"],
-}
+@contextmanager
+def refused(event: str, record: str, message: str) -> Iterator[None]:
+    """While inside, the database refuses an ``event`` (INSERT or UPDATE) of the item of
+    ``record`` with ``message``, as a constraint or a full disk would (a trigger)."""
+    from django.db import connection
+
+    name = f"refuse_{event.lower()}"
+    create = {
+        "sqlite": [f"CREATE TRIGGER {name} BEFORE {event} ON library_item "
+                   f"WHEN NEW.source_record = '{record}' "
+                   f"BEGIN SELECT RAISE(ABORT, '{message}'); END"],
+        "postgresql": [
+            f"CREATE FUNCTION {name}() RETURNS trigger AS $$ BEGIN "
+            f"IF NEW.source_record = '{record}' THEN RAISE EXCEPTION '{message}'; "
+            "END IF; RETURN NEW; END $$ LANGUAGE plpgsql",
+            f"CREATE TRIGGER {name} BEFORE {event} ON library_item "
+            f"FOR EACH ROW EXECUTE FUNCTION {name}()"],
+    }
+    drop = {"sqlite": [f"DROP TRIGGER {name}"],
+            "postgresql": [f"DROP TRIGGER {name} ON library_item", f"DROP FUNCTION {name}()"]}
+    with connection.cursor() as cursor:
+        for sql in create[connection.vendor]:
+            cursor.execute(sql)
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            for sql in drop[connection.vendor]:
+                cursor.execute(sql)
 
 
 def test_a_record_the_database_refuses_fails_alone(oai_server, harvest):
@@ -182,18 +195,9 @@ def test_a_record_the_database_refuses_fails_alone(oai_server, harvest):
     (here a trigger, as a constraint or a full disk would), the batch is rolled back and its
     records go one by one: that record fails with the database's reason, the others are
     stored, and the run completes."""
-    from django.db import connection
-
     server = oai_server(generated(25), page_size=10)
-    with connection.cursor() as cursor:
-        for sql in REFUSE[connection.vendor]:
-            cursor.execute(sql)
-    try:
+    with refused("INSERT", "oai:test:13", "refused by the test"):
         out = harvest("oai", "repo", server.url)
-    finally:
-        with connection.cursor() as cursor:
-            for sql in UNREFUSE[connection.vendor]:
-                cursor.execute(sql)
     assert (out["outcome"], out["seen"], out["created"], out["failed"]) == (
         "complete", 25, 24, 1)
     [error] = out["errors"]
@@ -267,48 +271,18 @@ def test_a_page_of_changed_records_updates_its_items_together(oai_server, harves
         20, 0, 19, 1)
 
 
-REFUSE_UPDATE = {
-    "sqlite": [
-        "CREATE TRIGGER refuse_update BEFORE UPDATE ON library_item "
-        "WHEN NEW.source_record = 'oai:test:13' "
-        "BEGIN SELECT RAISE(ABORT, 'update refused by the test'); END",
-    ],
-    "postgresql": [
-        "CREATE FUNCTION refuse_update() RETURNS trigger AS $$ BEGIN "
-        "IF NEW.source_record = 'oai:test:13' THEN RAISE EXCEPTION "
-        "'update refused by the test'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql",
-        "CREATE TRIGGER refuse_update BEFORE UPDATE ON library_item "
-        "FOR EACH ROW EXECUTE FUNCTION refuse_update()",
-    ],
-}
-UNREFUSE_UPDATE = {
-    "sqlite": ["DROP TRIGGER refuse_update"],
-    "postgresql": ["DROP TRIGGER refuse_update ON library_item",
-                   "DROP FUNCTION refuse_update()"],
-}
-
-
 def test_an_update_the_database_refuses_fails_alone(oai_server, harvest, caplog):
     """When the database refuses one item's update, the page's update batch is rolled back
     and its records go one by one: that record fails with the database's reason (its item
     and provenance as they were), the others are updated."""
-    from django.db import connection
-
     records = generated(25)
     server = oai_server(records, page_size=10)
     harvest("oai", "repo", server.url)
     for record in records:
         record.titles = [(lang, f"{title} (revised)") for lang, title in record.titles]
         record.datestamp = "2024-03-01"
-    with connection.cursor() as cursor:
-        for sql in REFUSE_UPDATE[connection.vendor]:
-            cursor.execute(sql)
-    try:
+    with refused("UPDATE", "oai:test:13", "update refused by the test"):
         out = harvest("oai", "repo", server.url)
-    finally:
-        with connection.cursor() as cursor:
-            for sql in UNREFUSE_UPDATE[connection.vendor]:
-                cursor.execute(sql)
     assert (out["outcome"], out["seen"], out["updated"], out["failed"]) == (
         "complete", 25, 24, 1)
     [error] = out["errors"]

@@ -248,117 +248,105 @@ class Harvest:
 
     def _many(self, records: list[Record]) -> None:
         """Ingest a page's new metadata-only records in one batch (the common case of a
-        first harvest): the same outcomes as one by one, a few statements for the lot.
+        first harvest): the same outcomes as one by one, a few statements for the lot."""
 
-        A database error anywhere in the batch rolls the batch back (its savepoint) and its
-        records go one by one, so that the bad record fails alone and the rest are stored.
-        """
+        def store() -> None:
+            results = pipeline.ingest_metadata_batch(
+                [Input(label=r.identifier, metadata=dict(r.metadata),
+                       source_url=r.source_url, record=r.identifier) for r in records],
+                self.options)
+            bulk.insert(RecordState, [{
+                "source_id": self.source.pk, "identifier": record.identifier[:500],
+                "item_id": result.id, "datestamp": record.datestamp[:40],
+                "content_hash": record.digest(), "raw": record.raw,
+                "validators": record.validators,
+            } for record, result in zip(records, results, strict=True)
+                if self._tally(record, result)])
+
+        self._batch("a batch", records, {}, store)
+
+    # -- records changed at the source, together ------------------------------------------
+
+    def _changed_records(self, records: list[Record], known: dict[str, RecordState]
+                         ) -> tuple[list[tuple[Record, Item]], list[Record]]:
+        """(records for the update batch with their items, the others, in order): the batch
+        takes changed metadata-only records of items this source made, each once in the
+        page; deletions, restorations, documents, 304s, records of another source's items,
+        repeats and the unchanged keep the one-by-one path."""
+        counts = _identifier_counts(records)
+        candidates = [record for record in records if (
+            (state := known.get(record.identifier)) is not None and state.item_id
+            and not state.deleted and counts[record.identifier] == 1 and not record.error
+            and not record.deleted and record.data is None and not record.not_modified
+            and record.metadata.get("title") and not self._unchanged(record, state))]
+        if not candidates:
+            return [], records
+        items = Item.objects.in_bulk([known[r.identifier].item_id for r in candidates])
+        batch = {}
+        for record in candidates:
+            item = items.get(known[record.identifier].item_id)
+            if (item is not None and item.source_name == self.source.name
+                    and item.source_record == record.identifier):
+                batch[id(record)] = (record, item)
+        return list(batch.values()), [r for r in records if id(r) not in batch]
+
+    def _update_many(self, changes: list[tuple[Record, Item]],
+                     known: dict[str, RecordState]) -> None:
+        """Update the items of a page's changed records in one batch (a source that revised
+        many records, or a full re-harvest after a change of mapping): the same outcomes as
+        one by one, a few statements for the lot."""
+
+        def store() -> None:
+            results = pipeline.update_metadata_batch(
+                [(item, Input(label=r.identifier, metadata=dict(r.metadata),
+                              source_url=r.source_url, record=r.identifier))
+                 for r, item in changes],
+                self.options)
+            states = []
+            for (record, item), result in zip(changes, results, strict=True):
+                if self._tally(record, result):
+                    # A copy: ``known`` keeps what is stored, for a one-by-one retry.
+                    state = copy.copy(known[record.identifier])
+                    self._set_state(state, record, item, deleted=False)
+                    states.append(state)
+            bulk.update_objects(states, [*_STATE_VALUES, "last_seen"])
+
+        self._batch("an update", [record for record, _item in changes], known, store)
+
+    # -- both batches ---------------------------------------------------------------------
+
+    def _batch(self, what: str, records: list[Record], known: dict[str, RecordState],
+               store: Callable[[], None]) -> None:
+        """Run ``store`` (a page's batch) in a savepoint. A database error anywhere in it
+        rolls the batch back, counts included, and its records go one by one, so that the
+        bad record fails alone with the database's reason and the rest are stored."""
         if not records:
             return
         run = self.run
         before = ({name: getattr(run, name) for name in Run.COUNTS}, self.errors_stored)
         try:
             with transaction.atomic():
-                results = pipeline.ingest_metadata_batch(
-                    [Input(label=r.identifier, metadata=dict(r.metadata),
-                           source_url=r.source_url, record=r.identifier) for r in records],
-                    self.options)
-                states = []
-                for record, result in zip(records, results, strict=True):
-                    run.seen += 1
-                    if result.status == pipeline.FAILED:
-                        run.failed += 1
-                        self._error(record.identifier, result.reason)
-                        continue
-                    outcome = OUTCOMES.get(result.status, "unchanged")
-                    setattr(run, outcome, getattr(run, outcome) + 1)
-                    states.append({
-                        "source_id": self.source.pk, "identifier": record.identifier[:500],
-                        "item_id": result.id, "datestamp": record.datestamp[:40],
-                        "content_hash": record.digest(), "raw": record.raw,
-                        "validators": record.validators})
-                bulk.insert(RecordState, states)
+                store()
         except Exception:
-            logger.warning("harvest of %s: a batch of %d records failed; retrying them one "
-                           "by one", self.source.name, len(records), exc_info=True)
+            logger.warning("harvest of %s: %s of %d records failed; retrying them one by one",
+                           self.source.name, what, len(records), exc_info=True)
             counts, self.errors_stored = before
             for name, value in counts.items():
                 setattr(run, name, value)
             for record in records:
-                self._one(record, {})
-
-    # -- records changed at the source, together ------------------------------------------
-
-    def _changed_records(self, records: list[Record], known: dict[str, RecordState]
-                         ) -> tuple[list[tuple[Record, Item]], list[Record]]:
-        """(records for the update batch with their items, the others): the batch takes
-        changed metadata-only records of items this source made, each once in the page;
-        deletions, restorations, documents, 304s, records of another source's items and
-        the unchanged keep the one-by-one path."""
-        counts: dict[str, int] = {}
-        for record in records:
-            counts[record.identifier] = counts.get(record.identifier, 0) + 1
-        candidates, rest = [], []
-        for record in records:
-            state = known.get(record.identifier)
-            batchable = (state is not None and state.item_id and not state.deleted
-                         and counts[record.identifier] == 1 and not record.error
-                         and not record.deleted and record.data is None
-                         and not record.not_modified and record.metadata.get("title")
-                         and not self._unchanged(record, state))
-            (candidates if batchable else rest).append(record)
-        if not candidates:
-            return [], records
-        items = Item.objects.in_bulk([known[r.identifier].item_id for r in candidates])
-        batch = []
-        for record in candidates:
-            item = items.get(known[record.identifier].item_id)
-            if (item is not None and item.source_name == self.source.name
-                    and item.source_record == record.identifier):
-                batch.append((record, item))
-            else:
-                rest.append(record)
-        return batch, rest
-
-    def _update_many(self, changes: list[tuple[Record, Item]],
-                     known: dict[str, RecordState]) -> None:
-        """Update the items of a page's changed records in one batch (a source that revised
-        many records, or a full re-harvest after a change of mapping): the same outcomes as
-        one by one, a few statements for the lot. A database error rolls the batch back and
-        its records go one by one, as in :meth:`_many`."""
-        if not changes:
-            return
-        run = self.run
-        before = ({name: getattr(run, name) for name in Run.COUNTS}, self.errors_stored)
-        try:
-            with transaction.atomic():
-                results = pipeline.update_metadata_batch(
-                    [(item, Input(label=r.identifier, metadata=dict(r.metadata),
-                                  source_url=r.source_url, record=r.identifier))
-                     for r, item in changes],
-                    self.options)
-                states = []
-                for (record, item), result in zip(changes, results, strict=True):
-                    run.seen += 1
-                    if result.status == pipeline.FAILED:
-                        run.failed += 1
-                        self._error(record.identifier, result.reason)
-                        continue
-                    outcome = OUTCOMES.get(result.status, "unchanged")
-                    setattr(run, outcome, getattr(run, outcome) + 1)
-                    # A copy: ``known`` keeps what is stored, for the one-by-one retry.
-                    state = copy.copy(known[record.identifier])
-                    self._set_state(state, record, item, deleted=False)
-                    states.append(state)
-                bulk.update_objects(states, [*_STATE_VALUES, "last_seen"])
-        except Exception:
-            logger.warning("harvest of %s: an update of %d records failed; retrying them one "
-                           "by one", self.source.name, len(changes), exc_info=True)
-            counts, self.errors_stored = before
-            for name, value in counts.items():
-                setattr(run, name, value)
-            for record, _item in changes:
                 self._one(record, known)
+
+    def _tally(self, record: Record, result: pipeline.Result) -> bool:
+        """Count a batch's result for ``record`` in the run; whether it was stored."""
+        run = self.run
+        run.seen += 1
+        if result.status == pipeline.FAILED:
+            run.failed += 1
+            self._error(record.identifier, result.reason)
+            return False
+        outcome = OUTCOMES.get(result.status, "unchanged")
+        setattr(run, outcome, getattr(run, outcome) + 1)
+        return True
 
     # -- one record ------------------------------------------------------------------
 
@@ -484,9 +472,7 @@ def _new_records(records: list[Record], known: dict[str, RecordState]
     """(records for the batch path, the others): the batch takes new, titled metadata-only
     records whose identifier comes once in the page; deletions, documents, known records,
     broken ones and repeats keep the one-by-one path and its finer outcomes."""
-    counts: dict[str, int] = {}
-    for record in records:
-        counts[record.identifier] = counts.get(record.identifier, 0) + 1
+    counts = _identifier_counts(records)
     new, rest = [], []
     for record in records:
         batchable = (record.identifier and counts[record.identifier] == 1
@@ -495,6 +481,14 @@ def _new_records(records: list[Record], known: dict[str, RecordState]
                      and not record.not_modified and record.metadata.get("title"))
         (new if batchable else rest).append(record)
     return new, rest
+
+
+def _identifier_counts(records: list[Record]) -> dict[str, int]:
+    """How many times each identifier comes in a page (a repeat keeps the one-by-one path)."""
+    counts: dict[str, int] = {}
+    for record in records:
+        counts[record.identifier] = counts.get(record.identifier, 0) + 1
+    return counts
 
 
 def _document_metadata(record: Record) -> dict[str, Any]:
