@@ -18,6 +18,12 @@ and the client never share a GIL) against a fresh, migrated data folder:
 - ``changed``: the source then serves every record revised (new title, new datestamp): an
   incremental run updates every item (a new version each, provenance, the index).
 
+- ``floor`` (SQLite only): the rows ``pipeline_fast`` stored (items, creators, status entries,
+  versions, provenance), copied from its database into a fresh, migrated one by plain
+  ``sqlite3`` multi-row INSERTs, a transaction per page of 100 items, as the pipeline commits
+  them: the database's own work for what the pipeline stores, with no Python above it and no
+  search index. What the goal leaves the pipeline can be read against it.
+
 With ``--latency S`` (default 0.1), the same records again from a server that takes S
 seconds to answer each page, as a remote repository does (the issue quotes DSpace at 89 ms
 for an early page): bare Sickle, the pipeline, and the pipeline with its read-ahead switched
@@ -83,6 +89,58 @@ def _worker(mode: str, url: str) -> dict:
     return out
 
 
+# The tables a harvest writes per record, in the order of their foreign keys.
+FLOOR_TABLES = ("library_item", "library_creator", "library_statuschange",
+                "library_itemversion", "harvest_recordstate")
+PAGE = 100
+
+
+def _floor(stored: str, empty: str) -> dict:
+    """Copy what the pipeline stored into an empty database, page by page (see ``floor``)."""
+    import sqlite3
+
+    src = sqlite3.connect(stored)
+    item_ids = [row[0] for row in src.execute("SELECT id FROM library_item ORDER BY id")]
+    page_of = {item_id: i // PAGE for i, item_id in enumerate(item_ids)}
+    pages: list[list[tuple[str, list[str], list[tuple]]]] = [
+        [] for _ in range(len(item_ids) // PAGE + 1)]
+    for table in FLOOR_TABLES:
+        # Only the first harvest's versions: the database has had re-harvests since.
+        where = " WHERE number = 1" if table == "library_itemversion" else ""
+        cursor = src.execute(f"SELECT * FROM {table}{where} ORDER BY id")  # noqa: S608
+        columns = [d[0] for d in cursor.description]
+        key = columns.index("id" if table == "library_item" else "item_id")
+        rows: list[list[tuple]] = [[] for _ in pages]
+        for row in cursor:
+            rows[page_of[row[key]]].append(row)
+        for i, chunk in enumerate(rows):
+            pages[i].append((table, columns, chunk))
+    sources = src.execute("SELECT * FROM harvest_source").fetchall()
+    src.close()
+    dst = sqlite3.connect(empty, isolation_level=None)
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
+        dst.execute(f"PRAGMA {pragma}")
+    if sources:
+        marks = ", ".join("?" * len(sources[0]))
+        dst.executemany(f"INSERT INTO harvest_source VALUES ({marks})", sources)  # noqa: S608
+    start = time.perf_counter()
+    for page in pages:
+        dst.execute("BEGIN IMMEDIATE")
+        for table, columns, rows in page:
+            per = max(1, 999 // len(columns))
+            one = "(" + ", ".join("?" * len(columns)) + ")"
+            for at in range(0, len(rows), per):
+                batch = rows[at:at + per]
+                dst.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES "  # noqa: S608
+                            + ", ".join([one] * len(batch)), [v for r in batch for v in r])
+        dst.execute("COMMIT")
+    seconds = time.perf_counter() - start
+    counts = {t: dst.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # noqa: S608
+              for t in FLOOR_TABLES}
+    dst.close()
+    return {"seconds": seconds, "rows": counts}
+
+
 def revised(records: int) -> list:
     """The generated records as their source revised them: a new title, a later datestamp."""
     from tests.harvest.servers import generated
@@ -103,6 +161,21 @@ def _measure(mode: str, url: str, tmp: Path, **env: str) -> dict:
                           check=False)
     if proc.returncode != 0:
         raise SystemExit(f"{mode} failed:\n{proc.stderr[-3000:]}")
+    return {**json.loads(proc.stdout.strip().splitlines()[-1]), "data_dir": str(data_dir)}
+
+
+def _measure_floor(stored_dir: str, tmp: Path) -> dict | None:
+    stored = Path(stored_dir) / "ssehub.sqlite3"
+    if not stored.exists():  # the pipeline ran on another database
+        return None
+    data_dir = Path(tempfile.mkdtemp(prefix="floor-", dir=tmp))
+    subprocess.run([PY, "-m", "ssehub.cli", "migrate", "-v0"], cwd=ROOT,
+                   env=_env(data_dir), check=True)
+    proc = subprocess.run([PY, __file__, "--worker", "floor",
+                           f"{stored}|{data_dir / 'ssehub.sqlite3'}"], cwd=ROOT,
+                          env=_env(data_dir), capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"floor failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
@@ -117,7 +190,8 @@ def main() -> None:
     parser.add_argument("--worker", nargs=2, metavar=("MODE", "URL"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(_worker(*args.worker)))
+        mode, url = args.worker
+        print(json.dumps(_floor(*url.split("|")) if mode == "floor" else _worker(mode, url)))
         return
     sys.path[:0] = [str(ROOT), str(ROOT / "src")]
     from tests.harvest.servers import OAIServer, generated
@@ -148,6 +222,11 @@ def main() -> None:
                     "rerun_records_per_s": rerun["seen"] / rerun["seconds"],
                     "errors": first["errors"],
                 }
+                if name == "pipeline_fast":
+                    floor = _measure_floor(run["data_dir"], tmp)
+                    if floor is not None:
+                        results["floor"] = {**floor,
+                                            "ratio_to_bare": floor["seconds"] / bare["seconds"]}
                 for label in ("full_rerun", "changed"):
                     if label in run:
                         results[name][label] = {
