@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from ssehub.library import services
+from ssehub.library.hooks import TEXT_FIELDS, run_hooks
 from ssehub.library.ingest import pipeline
 from ssehub.library.ingest.inputs import Input
 from ssehub.library.metadata import from_dict
@@ -47,11 +48,14 @@ def _twins() -> tuple[list[Item], list[Item]]:
 
 
 def _one_by_one(item: Item, change: dict, comment: str) -> bool:
-    """The per-item write (save, each relation, the version) that update_item made before
-    the batch: the oracle the batch is compared with."""
+    """The per-item write (save, each relation, the version, the hooks for a new text) that
+    update_item made before the batch: the oracle the batch is compared with."""
     item = Item.objects.select_for_update().get(pk=item.pk)
     services.apply_metadata(item, from_dict(change), only_present=True)
-    return services.record_version(item, None, comment) is not None
+    version = services.record_version(item, None, comment)
+    if version is not None and TEXT_FIELDS & set(version.changed_fields):
+        run_hooks(item)  # a new text is mapped again
+    return version is not None
 
 
 def test_update_items_writes_what_one_by_one_writes():
@@ -147,3 +151,25 @@ def test_permission_is_checked_before_the_metadata(org, other_org, contributor):
     theirs = services.create_item({**RICH, "organisation": other_org.slug})
     with pytest.raises(PermissionDenied):
         services.update_item(theirs, {"date": "not a date"}, actor=contributor)
+
+
+def test_a_new_text_goes_through_the_ingest_hooks_again(settings):
+    """Only the items whose text changed are handed to the hooks (the SDG mapper maps them
+    again); the other changed items are queued for the index; the unchanged, neither."""
+    from tests.library import hooks
+
+    settings.SSEHUB_INGEST_HOOKS = ["tests.library.hooks.record",
+                                    "ssehub.library.hooks.index_item"]
+    items = [services.create_item(RICH, source_record=str(i)) for i in range(5)]
+    hooks.CALLS.clear()
+    Outbox.objects.all().delete()
+    services.update_items([
+        (items[0], {"abstract": {"en": "A new abstract."}}),
+        (items[1], {"publisher": "CIRIEC"}),
+        (items[2], {"keywords": ["housing"]}),
+        (items[3], dict(RICH)),
+        (items[4], {"title": {"en": "Housing cooperatives", "fr": RICH["title"]["fr"]}}),
+    ])
+    assert [pk for pk, _files in hooks.CALLS] == [items[0].pk, items[2].pk]
+    assert sorted(Outbox.objects.values_list("item_id", flat=True)) == sorted(
+        [items[0].pk, items[1].pk, items[2].pk])

@@ -131,3 +131,26 @@ def test_restore_action_on_the_version_list(client, staff_editor, make_item):
                 {"action": "restore", "_selected_action": [first.pk]})
     item.refresh_from_db()
     assert item.title == {"en": "First"}
+
+
+def test_a_new_text_saved_in_the_admin_or_restored_goes_through_the_hooks(
+        client, staff_editor, make_item, settings):
+    """The machine's SDG links follow an item's text, whichever way it changes."""
+    from tests.library import hooks
+
+    settings.SSEHUB_INGEST_HOOKS = ["tests.library.hooks.record"]
+    item = make_item("Original title")
+    client.force_login(staff_editor)
+    hooks.CALLS.clear()
+    data = _change_form_data(client, item)
+    data["publisher"] = "RIPESS"  # not the text
+    assert client.post(reverse("admin:library_item_change", args=[item.pk]), data
+                       ).status_code == 302
+    assert hooks.CALLS == []
+    data["title"] = '{"en": "Corrected title"}'
+    assert client.post(reverse("admin:library_item_change", args=[item.pk]), data
+                       ).status_code == 302
+    assert [pk for pk, _files in hooks.CALLS] == [item.pk]
+    first = ItemVersion.objects.get(item=item, number=1)
+    client.post(reverse("admin:library_itemversion_restore", args=[first.pk]))
+    assert [pk for pk, _files in hooks.CALLS] == [item.pk, item.pk]

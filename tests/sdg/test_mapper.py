@@ -298,3 +298,32 @@ def test_a_batch_of_items_gets_the_links_each_would_get(editor):
     for item in items:
         assert Item.objects.get(pk=item.pk).updated_at > before[item.pk]  # OAI datestamp
     assert set(Outbox.objects.values_list("item_id", flat=True)) == set(before)  # reindexed
+
+
+@pytest.mark.django_db
+def test_the_machine_links_follow_a_new_text(editor):
+    """An update that changes an item's text maps it again: the machine's links are those of
+    the new text, the editors' decisions stay; an update elsewhere leaves them alone."""
+    from ssehub.library.ingest.inputs import Input
+    from ssehub.library.ingest.pipeline import Options, ingest_one
+    from ssehub.library.models import Item
+    from ssehub.library.services import update_item
+
+    result = ingest_one(Input(label="r", metadata={"title": "Village water committees",
+                                                   "abstract": WATER}), Options())
+    item = Item.objects.get(pk=result.id)
+
+    def machine_goals() -> set[int]:
+        return set(item.sdg_links.filter(source="machine", target=None)
+                   .values_list("goal_id", flat=True))
+
+    assert 6 in machine_goals() and 5 not in machine_goals()
+    services.decide(item, 11, "add", actor=editor)
+    services.decide(item, 6, "reject", actor=editor)
+    before = list(item.sdg_links.filter(source="machine").values_list("pk", flat=True))
+    update_item(item, {"publisher": "RIPESS"})  # not the text: the links stay as they are
+    assert list(item.sdg_links.filter(source="machine").values_list("pk", flat=True)) == before
+    update_item(item, {"title": {"en": "Women's cooperatives"}, "abstract": {"en": GENDER}})
+    assert 5 in machine_goals() and 6 not in machine_goals()
+    assert item.sdg_links.filter(source="editor", goal=11, rejected=False).exists()
+    assert item.sdg_links.filter(source="editor", goal=6, rejected=True).exists()

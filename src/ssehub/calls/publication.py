@@ -16,8 +16,8 @@ from ssehub.calls.models import Call, Submission
 from ssehub.calls.services import WorkflowError
 from ssehub.core.roles import require
 from ssehub.library import storage
+from ssehub.library.hooks import run_hooks
 from ssehub.library.ingest import dedup
-from ssehub.library.ingest.pipeline import run_hooks
 from ssehub.library.models import ItemFile, Status, TextBand
 from ssehub.library.services import create_item
 

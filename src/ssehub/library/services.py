@@ -18,7 +18,7 @@ from django.utils import timezone
 from ssehub.core import bulk
 from ssehub.core.models import Organisation
 from ssehub.core.roles import require
-from ssehub.library import permissions
+from ssehub.library import hooks, permissions
 from ssehub.library.metadata import (
     Metadata,
     from_dict,
@@ -307,7 +307,9 @@ def update_items(changes: Sequence[tuple[Item, dict[str, Any] | Metadata]], *, a
     Here each of those is one statement for the lot. Every item is checked before anything
     is written; an item whose metadata would come out the same (a full re-harvest of an
     unchanged source) is left as it is. Rows written in bulk send no model signals, so the
-    changed items are queued for the search index here, as their ``save()`` would have.
+    changed items are queued for the search index here, as their ``save()`` would have; an
+    item whose text changed goes through the ingest hooks again (``hooks.TEXT_FIELDS``), so
+    its machine SDG links follow its new text.
     """
     if not changes:
         return []
@@ -348,9 +350,11 @@ def update_items(changes: Sequence[tuple[Item, dict[str, Any] | Metadata]], *, a
     _insert_relations(pairs, only_present=True)
     versioned = _record_versions([(item, after[item.pk], text or "edited")
                                   for item, _meta, text in write], actor)
-    from ssehub.library.hooks import index_items
-
-    index_items([item for item, _meta in pairs])
+    # A new text is mapped again (and queued for the index by the hooks); the rest is queued.
+    retext = {item.pk for item, _meta in pairs if any(
+        after[item.pk][name] != before[item.pk][name] for name in hooks.TEXT_FIELDS)}
+    hooks.run_hooks_many([item for item, _meta in pairs if item.pk in retext])
+    hooks.index_items([item for item, _meta in pairs if item.pk not in retext])
     return [item.pk in versioned for item in items]
 
 
@@ -409,4 +413,6 @@ def restore_version(item: Item, number: int, *, actor=SYSTEM) -> ItemVersion:
     item = Item.objects.select_for_update().get(pk=item.pk)
     apply_metadata(item, meta)
     new = record_version(item, actor, f"restored version {number}")
+    if new is not None and hooks.TEXT_FIELDS & set(new.changed_fields):
+        hooks.run_hooks(item)  # the text of then: its SDG links again
     return new or item.versions.order_by("-number").first()

@@ -22,9 +22,9 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
-from django.utils.module_loading import import_string
 
 from ssehub.library import language, storage
+from ssehub.library.hooks import run_hooks, run_hooks_many
 from ssehub.library.ingest import dedup
 from ssehub.library.ingest.detect import detect
 from ssehub.library.ingest.errors import IngestError
@@ -77,24 +77,6 @@ class Options:
     provenance: str = "cli"
     source_name: str = ""
     defaults: dict[str, Any] = field(default_factory=dict)
-
-
-def run_hooks(item: Item) -> None:
-    """Hand the item to the SDG mapper, the indexer and any other configured hook."""
-    for path in settings.SSEHUB_INGEST_HOOKS:
-        import_string(path)(item)
-
-
-def run_hooks_many(items: Sequence[Item]) -> None:
-    """:func:`run_hooks` for a batch: a hook that offers a batch form (a ``many`` attribute
-    taking the list) gets the items at once, the others one by one."""
-    for path in settings.SSEHUB_INGEST_HOOKS:
-        hook = import_string(path)
-        if many := getattr(hook, "many", None):
-            many(items)
-        else:
-            for item in items:
-                hook(item)
 
 
 def _metadata_from(extracted: Extracted, given: dict[str, Any], filename: str) -> dict[str, Any]:
