@@ -281,7 +281,10 @@ class Harvest:
             and record.metadata.get("title") and not self._unchanged(record, state))]
         if not candidates:
             return [], records
-        items = Item.objects.in_bulk([known[r.identifier].item_id for r in candidates])
+        # Locked now, in the page's transaction: the update merges the record's translations
+        # into what it reads here, which no one may change before the update is written.
+        items = Item.objects.select_for_update().in_bulk(
+            [known[r.identifier].item_id for r in candidates])
         batch = {}
         for record in candidates:
             item = items.get(known[record.identifier].item_id)
