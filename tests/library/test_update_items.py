@@ -173,3 +173,21 @@ def test_a_new_text_goes_through_the_ingest_hooks_again(settings):
     assert [pk for pk, _files in hooks.CALLS] == [items[0].pk, items[2].pk]
     assert sorted(Outbox.objects.values_list("item_id", flat=True)) == sorted(
         [items[0].pk, items[1].pk, items[2].pk])
+
+
+def test_record_edit_runs_the_hooks_for_a_new_item_or_a_new_text(settings):
+    """The admin's saves go through record_edit: an item added there (its first version) and
+    a new text are handed to the hooks; an edit elsewhere is not."""
+    from tests.library import hooks
+
+    settings.SSEHUB_INGEST_HOOKS = ["tests.library.hooks.record"]
+    item = Item.objects.create(title={"en": "Added in the admin"})  # as the admin form saves
+    hooks.CALLS.clear()
+    assert services.record_edit(item, None, "edited in admin").number == 1
+    item.publisher = "RIPESS"
+    item.save()
+    assert services.record_edit(item, None, "edited in admin").changed_fields == ["publisher"]
+    item.abstract = {"en": "Now with an abstract."}
+    item.save()
+    services.record_edit(item, None, "edited in admin")
+    assert [pk for pk, _files in hooks.CALLS] == [item.pk, item.pk]

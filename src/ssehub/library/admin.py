@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from ssehub.core.admin import EditorAccessMixin
 from ssehub.core.i18n import pick
 from ssehub.core.roles import is_editor
-from ssehub.library import hooks, services
+from ssehub.library import services
 from ssehub.library.models import (
     Creator,
     Item,
@@ -179,14 +179,10 @@ class ItemAdmin(EditorAccessMixin, admin.ModelAdmin):
         return obj.display_title
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
-        """After the item and its inlines are saved, snapshot it as a new version."""
+        """After the item and its inlines are saved, snapshot it as a new version (and map a
+        new text to the SDGs again)."""
         super().save_related(request, form, formsets, change)
-        version = services.record_version(form.instance, request.user, "edited in admin")
-        if version is not None and (not change
-                                    or hooks.TEXT_FIELDS & set(version.changed_fields)):
-            # A new item, or a new text: the machine's SDG links follow what it says
-            # (editors' decisions stay), as for an upload.
-            hooks.run_hooks(form.instance)
+        services.record_edit(form.instance, request.user, "edited in admin")
 
     @admin.action(description=_("Publish the selected items"))
     def publish(self, request: HttpRequest, queryset: QuerySet[Item]) -> None:

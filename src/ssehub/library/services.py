@@ -124,6 +124,17 @@ def record_version(
     )
 
 
+def record_edit(item: Item, actor, comment: str) -> ItemVersion | None:
+    """:func:`record_version` after an edit written outside :func:`update_items` (the admin's
+    forms, a restored version), and the ingest hooks when the edit gave the item a new text
+    (``hooks.TEXT_FIELDS``; a new item's first version counts as one), so that its machine SDG
+    links follow what it says, as they do after ``update_items``."""
+    version = record_version(item, actor, comment)
+    if version is not None and hooks.TEXT_FIELDS & set(version.changed_fields):
+        hooks.run_hooks(item)
+    return version
+
+
 def _changed_fields(before: dict[str, Any] | None, now: dict[str, Any]) -> list[str]:
     return sorted(k for k in now if before is None or before.get(k) != now[k])
 
@@ -412,7 +423,5 @@ def restore_version(item: Item, number: int, *, actor=SYSTEM) -> ItemVersion:
     meta = from_dict(version.data)
     item = Item.objects.select_for_update().get(pk=item.pk)
     apply_metadata(item, meta)
-    new = record_version(item, actor, f"restored version {number}")
-    if new is not None and hooks.TEXT_FIELDS & set(new.changed_fields):
-        hooks.run_hooks(item)  # the text of then: its SDG links again
+    new = record_edit(item, actor, f"restored version {number}")
     return new or item.versions.order_by("-number").first()
