@@ -17,11 +17,9 @@ from __future__ import annotations
 import copy
 import logging
 import os
-import queue
 import socket
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,8 +28,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from ssehub.core import bulk
+from ssehub.harvest import readahead
 from ssehub.harvest.models import Checkpoint, RecordState, Run, RunError, Source
-from ssehub.harvest.sources import HarvestError, Page, Record, harvester_class
+from ssehub.harvest.sources import HarvestError, Record, harvester_class
 from ssehub.library import services
 from ssehub.library.ingest import pipeline
 from ssehub.library.ingest.inputs import Input
@@ -51,55 +50,6 @@ class Progress:
     """Hooks for a progress bar: called after each committed page."""
 
     on_page: Callable[[int, int | None], None] = field(default=lambda done, total: None)
-
-
-READ_AHEAD_JOIN = 10.0  # seconds to wait for the fetching thread when a run stops early
-
-
-def read_ahead(pages: Iterator[Page]) -> Iterator[Page]:
-    """The same pages, the next one fetched in a thread while the caller stores this one.
-
-    Why: a harvest of a remote repository waits for the network about as long as it works
-    (a page of a hundred OAI records takes a typical repository 0.1-1 s to answer, and us
-    about as long to store); fetching ahead overlaps the two, so a run takes about the
-    longer of them instead of their sum. Pages and the error that ends them (a
-    :class:`HarvestError`) come out in order, so checkpoints are committed exactly as
-    without it; at most one page waits in memory while another is being fetched.
-    """
-    ready: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=1)
-    stop = threading.Event()
-
-    def hand_over(kind: str, value: Any) -> bool:
-        while not stop.is_set():
-            try:
-                ready.put((kind, value), timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def fetch() -> None:
-        try:
-            for page in pages:
-                if not hand_over("page", page):
-                    return
-            hand_over("end", None)
-        except BaseException as exc:  # handed to the caller, raised there in order
-            hand_over("error", exc)
-
-    thread = threading.Thread(target=fetch, name="harvest-read-ahead", daemon=True)
-    thread.start()
-    try:
-        while True:
-            kind, value = ready.get()
-            if kind == "end":
-                return
-            if kind == "error":
-                raise value
-            yield value
-    finally:
-        stop.set()
-        thread.join(READ_AHEAD_JOIN)
 
 
 def _index_batches():
@@ -185,7 +135,7 @@ class Harvest:
         flushed = time.monotonic()
         stream = self.harvester.pages(self.cursor)
         if self.harvester.read_ahead:
-            stream = read_ahead(stream)
+            stream = readahead.pages_ahead(stream)
         try:
             for page in stream:
                 with transaction.atomic():

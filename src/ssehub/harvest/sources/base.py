@@ -66,9 +66,10 @@ class Harvester:
     """Base class: ``start`` → first cursor, ``pages`` → pages from a cursor, ``finish`` →
     the source's state for the next incremental run."""
 
-    # ``pages`` may run in a thread of its own, one page ahead of the one being stored: only
-    # for a harvester whose ``pages`` never touches the database (a thread has its own
-    # connection, which would not see the run's uncommitted writes).
+    # ``pages`` may run in a process or thread of its own, one page ahead of the one being
+    # stored (``harvest.readahead``): only for a harvester whose ``pages`` never touches the
+    # database (a thread has its own connection, which would not see the run's uncommitted
+    # writes; a forked process may not use its parent's).
     read_ahead = False
 
     def __init__(self, source: Source, *, full: bool = False, lookup: Lookup | None = None):
