@@ -18,6 +18,10 @@ and the client never share a GIL) against a fresh, migrated data folder:
 - ``changed``: the source then serves every record revised (new title, new datestamp): an
   incremental run updates every item (a new version each, provenance, the index).
 
+- ``pipeline_thread``: ``pipeline_fast``'s first run with its pages read ahead by a thread
+  (``SSEHUB_HARVEST_READ_AHEAD=thread``, as in the web server) instead of a forked process
+  (what the command line does).
+
 - ``floor`` (SQLite only): the rows ``pipeline_fast`` stored (items, creators, status entries,
   versions, provenance), copied from its database into a fresh, migrated one by plain
   ``sqlite3`` multi-row INSERTs, a transaction per page of 100 items, as the pipeline commits
@@ -26,8 +30,9 @@ and the client never share a GIL) against a fresh, migrated data folder:
 
 With ``--latency S`` (default 0.1), the same records again from a server that takes S
 seconds to answer each page, as a remote repository does (the issue quotes DSpace at 89 ms
-for an early page): bare Sickle, the pipeline, and the pipeline with its read-ahead switched
-off (``serial``), to show what fetching the next page while storing this one is worth.
+for an early page): bare Sickle, the pipeline (read-ahead in a process), the same with a
+thread, and with its read-ahead switched off (``serial``), to show what fetching the next page
+while storing this one is worth.
 
 Prints one JSON object; records/s and the ratio pipeline time / bare time (goal ≤ 1.5).
 """
@@ -66,14 +71,11 @@ def _worker(mode: str, url: str) -> dict:
     import django
 
     django.setup()
-    from ssehub.harvest import services
+    from ssehub.harvest import readahead, services
     from ssehub.harvest.runner import run_source, summary
-    from ssehub.harvest.sources.oai import OAIHarvester
 
-    if mode == "serial":  # the baseline: every page fetched after the previous one is stored
-        OAIHarvester.read_ahead = False
     source = services.add_source("oai", "bench", url)
-    out = {}
+    out: dict = {"read_ahead": readahead.chosen()}
     runs = [("first", False), ("rerun", False)] if mode == "pipeline" else [("first", False)]
     if mode == "pipeline" and os.environ.get("BENCH_REVISED_URL"):
         runs += [("full_rerun", True), ("changed", False)]
@@ -153,7 +155,7 @@ def revised(records: int) -> list:
 
 def _measure(mode: str, url: str, tmp: Path, **env: str) -> dict:
     data_dir = Path(tempfile.mkdtemp(prefix=f"{mode}-", dir=tmp))
-    if mode != "bare":  # pipeline, serial
+    if mode != "bare":  # pipeline, once
         subprocess.run([PY, "-m", "ssehub.cli", "migrate", "-v0"], cwd=ROOT,
                        env=_env(data_dir), check=True)
     proc = subprocess.run([PY, __file__, "--worker", mode, url], cwd=ROOT,
@@ -205,19 +207,16 @@ def main() -> None:
             bare = min((_measure("bare", server.url, tmp) for _ in range(2)),
                        key=lambda r: r["seconds"])
             results["bare_sickle"] = {**bare, "records_per_s": bare["records"] / bare["seconds"]}
-            configs = {"pipeline_fast": {"SSEHUB_SDG_AUTOMAP": "0",
-                                         "SSEHUB_SEARCH_SEMANTIC": "0",
-                                         "BENCH_REVISED_URL": changed.url}}
+            configs = {"pipeline_fast": {**_FAST, "BENCH_REVISED_URL": changed.url}}
             if not args.skip_sdg:
                 configs["pipeline_full"] = {}
+            thread = _measure("once", server.url, tmp, **_FAST, SSEHUB_HARVEST_READ_AHEAD="thread")
+            results["pipeline_thread"] = _first(thread, bare)
             for name, env in configs.items():
                 run = _measure("pipeline", server.url, tmp, **env)
                 first, rerun = run["first"], run["rerun"]
                 results[name] = {
-                    "seconds": first["seconds"], "outcome": first["outcome"],
-                    "created": first["created"], "failed": first["failed"],
-                    "records_per_s": first["seen"] / first["seconds"],
-                    "ratio_to_bare": first["seconds"] / bare["seconds"],
+                    **_first(run, bare),
                     "rerun_seconds": rerun["seconds"], "rerun_unchanged": rerun["unchanged"],
                     "rerun_records_per_s": rerun["seen"] / rerun["seconds"],
                     "errors": first["errors"],
@@ -240,6 +239,18 @@ def main() -> None:
     print(json.dumps(results, indent=2))
 
 
+_FAST = {"SSEHUB_SDG_AUTOMAP": "0", "SSEHUB_SEARCH_SEMANTIC": "0"}
+
+
+def _first(run: dict, bare: dict) -> dict:
+    """A measured process's first run, against bare Sickle."""
+    first = run["first"]
+    return {"seconds": first["seconds"], "outcome": first["outcome"],
+            "created": first["created"], "failed": first["failed"],
+            "records_per_s": first["seen"] / first["seconds"],
+            "ratio_to_bare": first["seconds"] / bare["seconds"], "read_ahead": run["read_ahead"]}
+
+
 def _with_latency(args: argparse.Namespace, tmp: Path) -> dict:
     from tests.harvest.servers import OAIServer, generated
 
@@ -248,13 +259,9 @@ def _with_latency(args: argparse.Namespace, tmp: Path) -> dict:
         bare = _measure("bare", server.url, tmp)
         out: dict = {"seconds_per_page": args.latency, "bare_sickle": {
             **bare, "records_per_s": bare["records"] / bare["seconds"]}}
-        env = {"SSEHUB_SDG_AUTOMAP": "0", "SSEHUB_SEARCH_SEMANTIC": "0"}
-        for mode in ("pipeline", "serial"):
-            first = _measure(mode, server.url, tmp, **env)["first"]
-            out[mode] = {"seconds": first["seconds"], "outcome": first["outcome"],
-                         "created": first["created"], "failed": first["failed"],
-                         "records_per_s": first["seen"] / first["seconds"],
-                         "ratio_to_bare": first["seconds"] / bare["seconds"]}
+        for label, how in (("pipeline", "auto"), ("thread", "thread"), ("serial", "off")):
+            run = _measure("once", server.url, tmp, **_FAST, SSEHUB_HARVEST_READ_AHEAD=how)
+            out[label] = _first(run, bare)
     finally:
         server.close()
     return out

@@ -888,12 +888,18 @@ def render_harvest(r: dict) -> list[str]:
               f"{bare['records_per_s']:,.0f} | 1 | |"]
 
     def row(label: str, v: dict, records: int) -> str:
-        return (f"| {label} | {records:,} ({v['created']:,} created, {v['failed']} failed) | "
-                f"{v['seconds']:.1f} | {v['records_per_s']:,.0f} | {v['ratio_to_bare']:.1f}× | "
-                f"{v['rerun_seconds']:.1f} s, {v['rerun_records_per_s']:,.0f} records/s |")
+        rerun = (f"{v['rerun_seconds']:.1f} s, {v['rerun_records_per_s']:,.0f} records/s"
+                 if "rerun_seconds" in v else "")
+        ahead = f" (read-ahead: {v['read_ahead']})" if v.get("read_ahead") else ""
+        return (f"| {label}{ahead} | {records:,} ({v['created']:,} created, {v['failed']} "
+                f"failed) | {v['seconds']:.1f} | {v['records_per_s']:,.0f} | "
+                f"{v['ratio_to_bare']:.1f}× | {rerun} |")
 
     if fast:
         lines.append(row("pipeline, `SSEHUB_SDG_AUTOMAP=0 SSEHUB_SEARCH_SEMANTIC=0`", fast,
+                         x["records"]))
+    if x.get("pipeline_thread"):
+        lines.append(row("the same, `SSEHUB_HARVEST_READ_AHEAD=thread`", x["pipeline_thread"],
                          x["records"]))
     if sdg:
         sb = sdg["bare_sickle"]
@@ -926,7 +932,9 @@ def render_harvest(r: dict) -> list[str]:
                   "| run | seconds | records/s | ratio to bare |", "|---|---|---|---|",
                   f"| bare Sickle | {lb['seconds']:.1f} | {lb['records_per_s']:,.0f} | 1 |"]
         for key, label in (("pipeline", "pipeline (next page fetched while this one is "
-                            "stored)"), ("serial", "pipeline, read-ahead off (baseline)")):
+                            "stored, in a process)"),
+                           ("thread", "pipeline, next page fetched in a thread"),
+                           ("serial", "pipeline, read-ahead off (baseline)")):
             if key in lat:
                 v = lat[key]
                 lines.append(f"| {label} | {v['seconds']:.1f} | {v['records_per_s']:,.0f} | "
@@ -953,7 +961,7 @@ def render_harvest(r: dict) -> list[str]:
             f"them and no search index, take {floor['seconds']:.2f} s: "
             f"**{floor['ratio_to_bare']:.2f}× bare Sickle's whole run** on their own. The "
             "pipeline does this work besides fetching and parsing as much as Sickle does; "
-            "even if the two overlapped perfectly (the read-ahead thread parses the next page "
+            "even if the two overlapped perfectly (the read-ahead process parses the next page "
             "while SQLite works), a ratio of 1.5× would leave "
             f"{max(0.0, 1.5 - floor['ratio_to_bare']):.2f}× of Sickle's run for everything "
             "above the database: mapping, validating, deduplicating, provenance and the "

@@ -177,6 +177,10 @@ SSEHUB_INGEST_JOBS = int(os.environ.get("SSEHUB_INGEST_JOBS", "0"))
 # How those workers start: "" = forked from a single-threaded process (the CLI), spawned
 # otherwise; "fork" or "spawn" forces one (see ssehub.library.ingest.parallel).
 SSEHUB_INGEST_START = os.environ.get("SSEHUB_INGEST_START", "")
+# How an OAI-PMH harvest reads the next page while storing one: "auto" = a forked process from
+# a single-threaded process (the CLI), a thread otherwise; "process", "thread" or "off" forces
+# one (see ssehub.harvest.readahead).
+SSEHUB_HARVEST_READ_AHEAD = os.environ.get("SSEHUB_HARVEST_READ_AHEAD", "auto")
 # Jaccard similarity above which two texts are one work (same report as PDF and HTML).
 SSEHUB_NEAR_DUPLICATE_THRESHOLD = float(os.environ.get("SSEHUB_NEAR_DUPLICATE_THRESHOLD", "0.8"))
 # `ssehub run` runs periodic jobs (due harvests) in a background thread every N seconds.

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from ssehub.core.forking import ForkedQueryError, fork_is_safe
 from ssehub.harvest import readahead, services
 from ssehub.harvest.models import Source
 from ssehub.harvest.runner import Progress, run_source, summary
@@ -84,7 +85,7 @@ def test_the_forked_reader_may_not_use_the_parents_database_connection():
     def pages():
         yield Page([], {"count": Source.objects.count()})
 
-    with pytest.raises(readahead.DatabaseUseInReader, match="may not use the database"):
+    with pytest.raises(ForkedQueryError, match="may not use the database"):
         list(readahead.in_process(pages()))
     assert Source.objects.count() == 0  # and the parent's connection still works
 
@@ -95,7 +96,7 @@ def test_auto_forks_only_a_single_threaded_interpreter(settings):
     other = threading.Thread(target=release.wait, daemon=True)
     other.start()
     try:
-        assert not readahead.can_fork()
+        assert not fork_is_safe()
         stream = readahead.pages_ahead(_pages(3))
         next(stream)
         assert [t.name for t in threading.enumerate()].count(readahead.THREAD_NAME) == 1
@@ -144,7 +145,7 @@ ORPHAN_SCRIPT = """
 import os, sys, time
 import django
 django.setup()
-from ssehub.harvest.readahead import in_process
+from ssehub.harvest.readahead import pages_ahead
 from ssehub.harvest.sources import Page, Record
 
 def pages():  # endless, and each page larger than a pipe's buffer: the child blocks sending
@@ -153,7 +154,7 @@ def pages():  # endless, and each page larger than a pipe's buffer: the child bl
         yield Page([Record(identifier=str(i), raw="x" * 300_000)], {"page": i})
         i += 1
 
-stream = in_process(pages())
+stream = pages_ahead(pages())  # auto: a single-threaded interpreter on Linux forks
 next(stream)
 print("ready", flush=True)
 time.sleep(120)
@@ -188,7 +189,7 @@ def test_a_reader_whose_run_is_killed_exits_instead_of_fetching_on(tmp_path):
     try:
         assert run.stdout.readline() == "ready\n", run.stderr.read()[-2000:]
         readers = _children(run.pid)
-        assert len(readers) == 1  # blocked, sending the page after next
+        assert len(readers) == 1  # forked, and blocked sending the page after next
         run.kill()
         run.wait(10)
         deadline = time.monotonic() + 10

@@ -11,21 +11,18 @@ Why a process when it can: a thread overlaps the network, not the parsing. From 
 answers at once, the reading thread's XML parsing and the storing thread's SQL contend for the
 GIL (the storing thread waits for it after each statement: a page's INSERTs took three times
 as long), and a run took as long as with no read-ahead at all. A forked process parses on the
-other core, and only pickled pages cross the pipe. But ``fork`` copies only the calling thread:
-a lock another thread held stays locked in the child for ever, so a process is forked only
-from a single-threaded interpreter (the command line, cron's ``harvest run --due``); the web
-server's task runner, and a test with its servers in threads, get the thread.
+other core, and only pickled pages cross the pipe. It is forked only where
+:func:`ssehub.core.forking.fork_is_safe` (the command line, cron's ``harvest run --due``); the
+web server's task runner, and a test with its servers in threads, get the thread.
 
 Either way the reader runs the harvester's ``pages()`` and nothing else: it must not touch the
 database (a thread has a connection of its own, which would not see the run's uncommitted
-writes; a forked child shares the parent's, which it must never use, and is stopped from
-using it).
+writes; a forked child may not use the parent's, and its queries are refused).
 """
 
 from __future__ import annotations
 
 import multiprocessing
-import os
 import queue
 import threading
 from collections.abc import Iterator
@@ -33,6 +30,7 @@ from typing import Any
 
 from django.conf import settings
 
+from ssehub.core import forking
 from ssehub.harvest.sources import HarvestError, Page
 
 MODES = ("auto", "process", "thread", "off")
@@ -41,31 +39,29 @@ THREAD_NAME = "harvest-read-ahead"
 
 
 def mode() -> str:
-    """The setting ``SSEHUB_HARVEST_READ_AHEAD`` (Django settings, else the environment):
-    ``auto`` (a process when the interpreter runs one thread, else a thread), ``process``,
-    ``thread`` or ``off``."""
-    value = (getattr(settings, "SSEHUB_HARVEST_READ_AHEAD", None)
-             or os.environ.get("SSEHUB_HARVEST_READ_AHEAD") or "auto")
-    value = str(value).lower()
+    """The setting ``SSEHUB_HARVEST_READ_AHEAD``: ``auto`` (a process where forking is safe,
+    else a thread), ``process``, ``thread`` or ``off``."""
+    value = str(getattr(settings, "SSEHUB_HARVEST_READ_AHEAD", "") or "auto").lower()
     if value not in MODES:
         raise ValueError(f"SSEHUB_HARVEST_READ_AHEAD must be one of {', '.join(MODES)}, "
                          f"not {value!r}")
     return value
 
 
-def can_fork() -> bool:
-    """Whether forking is safe here: POSIX ``fork`` and no other Python thread."""
-    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+def chosen(how: str | None = None) -> str:
+    """What ``how`` (default: the setting) means here and now: process, thread or off."""
+    how = how or mode()
+    if how == "auto":
+        return "process" if forking.fork_is_safe() else "thread"
+    return how
 
 
 def pages_ahead(pages: Iterator[Page], how: str | None = None) -> Iterator[Page]:
     """``pages``, read one page ahead as ``how`` (default: the setting) says."""
-    how = how or mode()
+    how = chosen(how)
     if how == "off":
         return pages
-    if how == "process" or (how == "auto" and can_fork()):
-        return in_process(pages)
-    return in_thread(pages)
+    return in_process(pages) if how == "process" else in_thread(pages)
 
 
 # --- a thread --------------------------------------------------------------------------------
@@ -152,26 +148,12 @@ def in_process(pages: Iterator[Page]) -> Iterator[Page]:
         child.close()
 
 
-class DatabaseUseInReader(RuntimeError):
-    """A harvester's ``pages()`` used the database from the read-ahead process."""
-
-
-def _refuse_queries(execute, sql, params, many, context):
-    raise DatabaseUseInReader(
-        "a harvester's pages() may not use the database when read ahead (the process shares "
-        "its parent's connection): set its read_ahead to False")
-
-
 def _produce(pages: Iterator[Page], receiver, sender) -> None:
     """The child: read ``pages`` and send each, then how they ended. Runs after ``fork``."""
-    from django.db import connections
-
     receiver.close()
-    # The parent's connections, copied by fork: neither used (a query would interleave with
-    # the parent's on the same socket or file) nor closed (closing a PostgreSQL connection
-    # says goodbye to the server on the parent's behalf); the child ends with ``os._exit``.
-    for connection in connections.all():
-        connection.execute_wrappers.append(_refuse_queries)
+    forking.set_inherited_connections_aside(refuse=(
+        "a harvester's pages() may not use the database when read ahead (a forked reader "
+        "would not see the run's uncommitted writes): set its read_ahead to False"))
     try:
         while True:
             try:

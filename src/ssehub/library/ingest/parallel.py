@@ -24,7 +24,6 @@ import logging
 import multiprocessing
 import os
 import pickle
-import threading
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -34,6 +33,7 @@ from typing import Any
 
 from django.conf import settings
 
+from ssehub.core import forking
 from ssehub.library import storage
 from ssehub.library.ingest import worker
 from ssehub.library.ingest.inputs import Input
@@ -78,18 +78,12 @@ def _settings_for_workers() -> dict[str, Any]:
 
 
 def _start_method() -> str:
-    """``fork`` when it is safe here, else ``spawn``.
-
-    Forking copies only the calling thread: a lock another Python thread holds at that moment
-    (a web server's request threads, logging) would stay locked in the child forever. So only
-    a single-threaded process forks; the CLI is one. ``SSEHUB_INGEST_START`` forces either.
-    """
+    """``fork`` when it is safe here (:func:`ssehub.core.forking.fork_is_safe`: the CLI),
+    else ``spawn``. ``SSEHUB_INGEST_START`` forces either."""
     forced = getattr(settings, "SSEHUB_INGEST_START", "")
     if forced in ("fork", "spawn"):
         return forced
-    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
-        return "fork"
-    return "spawn"
+    return "fork" if forking.fork_is_safe() else "spawn"
 
 
 @dataclass

@@ -12,6 +12,8 @@ import threading
 import time
 from typing import Any
 
+from ssehub.core import forking
+
 
 def _exit_with_parent(parent: int) -> None:
     """A batch killed with ``kill -9`` cannot stop its workers, and they would wait for work
@@ -19,22 +21,6 @@ def _exit_with_parent(parent: int) -> None:
     while os.getppid() == parent:
         time.sleep(1)
     os._exit(0)
-
-
-# A forked worker's copies of its parent's database connections. They are kept referenced and
-# never used or closed: closing a copy would end the parent's PostgreSQL session (the socket
-# is shared) or run SQLite's last-connection cleanup. A forked worker leaves with os._exit,
-# which runs no finaliser, so they simply vanish with it.
-_inherited: list[Any] = []
-
-
-def _set_inherited_connections_aside() -> None:
-    from django.db import connections
-
-    for conn in connections.all(initialized_only=True):
-        if conn.connection is not None:
-            _inherited.append(conn.connection)
-            conn.connection = None
 
 
 def start(overrides: dict[str, Any] | None, parent: int | None = None) -> None:
@@ -46,7 +32,7 @@ def start(overrides: dict[str, Any] | None, parent: int | None = None) -> None:
     if parent is not None:
         threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
     if overrides is None:
-        _set_inherited_connections_aside()
+        forking.set_inherited_connections_aside()
         return
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ssehub.settings")
     import django
