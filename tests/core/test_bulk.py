@@ -93,6 +93,26 @@ def test_objects_get_their_ids_and_match_bulk_create():
         assert obj.created_at is not None and obj.updated_at == obj.created_at
 
 
+def test_new_objects_are_the_instances_the_constructor_builds():
+    rows = [{"title": {"en": "Item"}, "keywords": ["a"], "pub_year": 2001,
+             "status": Status.PUBLISHED, "organisation_id": None},
+            {}]  # every column at its default
+    ours = bulk.new_objects(Item, rows)
+    theirs = [Item(**row) for row in rows]
+    fields = [f.attname for f in Item._meta.concrete_fields if f.attname != "uid"]
+    for mine, django in zip(ours, theirs, strict=True):
+        assert mine._state.adding and mine.pk is None
+        assert {f: getattr(mine, f) for f in fields} == {f: getattr(django, f) for f in fields}
+    # Callable defaults are called per instance: no shared uid, no shared mutable default.
+    assert ours[0].uid != ours[1].uid
+    first, second = bulk.new_objects(Item, [{}, {}])
+    assert first.title == {} and first.title is not second.title
+    bulk.insert_objects(ours)
+    assert Item.objects.get(pk=ours[0].pk).keywords == ["a"]
+    with pytest.raises(TypeError, match="no column 'colour'"):
+        bulk.new_objects(Item, [{"colour": "red"}])
+
+
 def test_ids_come_back_in_order_across_batches(source):
     n = 2500  # more rows than one statement takes on SQLite
     ids = bulk.insert(RecordState, ({"source_id": source.pk, "identifier": f"r{i}"}

@@ -266,16 +266,14 @@ def create_items(
     user = _actor_or_none(actor)
     user_id = user.pk if user is not None else None
     now = timezone.now()
-    items = []
-    for entry in new:
-        item = Item(
-            status=status, provenance=provenance, source_name=source_name[:200],
-            source_record=entry.source_record[:500], source_url=entry.source_url[:1000],
-            full_text=entry.full_text, created_by=user, status_changed_at=now,
-            status_changed_by=user,
-        )
+    items = bulk.new_objects(Item, ({
+        "status": status, "provenance": provenance, "source_name": source_name[:200],
+        "source_record": entry.source_record[:500], "source_url": entry.source_url[:1000],
+        "full_text": entry.full_text, "created_by_id": user_id, "status_changed_at": now,
+        "status_changed_by_id": user_id,
+    } for entry in new))
+    for item, entry in zip(items, new, strict=True):
         _copy_fields(item, entry.meta)
-        items.append(item)
     bulk.insert_objects(items)
     pairs = list(zip(items, (entry.meta for entry in new), strict=True))
     _insert_relations(pairs)
