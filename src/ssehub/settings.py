@@ -181,6 +181,10 @@ SSEHUB_INGEST_START = os.environ.get("SSEHUB_INGEST_START", "")
 # a single-threaded process (the CLI), a thread otherwise; "process", "thread" or "off" forces
 # one (see ssehub.harvest.readahead).
 SSEHUB_HARVEST_READ_AHEAD = os.environ.get("SSEHUB_HARVEST_READ_AHEAD", "auto")
+# Who applies a harvest's search index updates while it runs: "auto" = a forked follower process
+# where forking is safe and it saves work (not with SDG mapping and semantic search both on),
+# the run's own process otherwise; "process" or "inline" forces one (see ssehub.search.follower).
+SSEHUB_HARVEST_INDEXER = os.environ.get("SSEHUB_HARVEST_INDEXER", "auto")
 # Jaccard similarity above which two texts are one work (same report as PDF and HTML).
 SSEHUB_NEAR_DUPLICATE_THRESHOLD = float(os.environ.get("SSEHUB_NEAR_DUPLICATE_THRESHOLD", "0.8"))
 # `ssehub run` runs periodic jobs (due harvests) in a background thread every N seconds.

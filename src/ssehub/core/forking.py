@@ -39,16 +39,20 @@ def fork_is_safe() -> bool:
             and threading.active_count() == 1)
 
 
-def set_inherited_connections_aside(refuse: str = "") -> None:
+def set_inherited_connections_aside(refuse: str = "", *, fresh: bool = False) -> None:
     """In a forked child: put the parent's connections out of use (a query opens one of the
     child's own), or, with ``refuse``, make every query raise :class:`ForkedQueryError` with
-    that message."""
+    that message. With ``fresh``, the child's queries go through new connection objects too,
+    not the parent's (whose state, such as an open ``atomic`` block, is the parent's)."""
     from django.db import connections
 
     for conn in connections.all(initialized_only=True):
         if conn.connection is not None:
             _inherited.append(conn.connection)
             conn.connection = None
+        if fresh:
+            _inherited.append(conn)
+            del connections[conn.alias]
     if refuse:
         def refused(execute, sql, params, many, context):
             raise ForkedQueryError(refuse)

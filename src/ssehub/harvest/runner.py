@@ -35,6 +35,7 @@ from ssehub.library import services
 from ssehub.library.ingest import pipeline
 from ssehub.library.ingest.inputs import Input
 from ssehub.library.models import Item, Status
+from ssehub.search import follower
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +60,10 @@ def _index_batches():
 
     batch = getattr(hooks, "batch", None)
     return batch() if batch is not None else nullcontext(lambda: None)
+
+
+def _no_flush() -> None:
+    """The follower applies the index updates."""
 
 
 def _alive(run: Run) -> bool:
@@ -122,11 +127,13 @@ class Harvest:
     # -- the run ---------------------------------------------------------------------
 
     def execute(self) -> Run:
-        """Harvest page by page; index updates are applied every few seconds (after the page
-        that crosses ``pipeline.INDEX_SECONDS``) and at the end: each flush is an index commit,
-        which cost a fast harvest more than a page of records did."""
-        with _index_batches() as flush:
-            return self._execute(flush)
+        """Harvest page by page. Index updates are applied by a forked follower while the
+        run stores pages, where ``ssehub.search.follower`` allows one, else here every few
+        seconds (after the page that crosses ``pipeline.INDEX_SECONDS``); at the end either
+        way. Each flush is an index commit, which cost a fast harvest more than a page of
+        records did."""
+        with _index_batches() as flush, follower.following() as follows:
+            return self._execute(flush if follows is None else _no_flush)
 
     def _execute(self, flush: Callable[[], None]) -> Run:
         run = self.run
