@@ -22,6 +22,9 @@ and the client never share a GIL) against a fresh, migrated data folder:
   (``SSEHUB_HARVEST_READ_AHEAD=thread``, as in the web server) instead of a forked process
   (what the command line does).
 
+- ``pipeline_inline``: the same with its index updates applied by the run's own process
+  (``SSEHUB_HARVEST_INDEXER=inline``) instead of a forked follower (``ssehub.search.follower``).
+
 - ``floor`` (SQLite only): the rows ``pipeline_fast`` stored (items, creators, status entries,
   versions, provenance), copied from its database into a fresh, migrated one by plain
   ``sqlite3`` multi-row INSERTs, a transaction per page of 100 items, as the pipeline commits
@@ -73,9 +76,11 @@ def _worker(mode: str, url: str) -> dict:
     django.setup()
     from ssehub.harvest import readahead, services
     from ssehub.harvest.runner import run_source, summary
+    from ssehub.search import follower
 
     source = services.add_source("oai", "bench", url)
-    out: dict = {"read_ahead": readahead.chosen()}
+    out: dict = {"read_ahead": readahead.chosen(),
+                 "indexer": "inline" if follower.why_not() else "follower process"}
     runs = [("first", False), ("rerun", False)] if mode == "pipeline" else [("first", False)]
     if mode == "pipeline" and os.environ.get("BENCH_REVISED_URL"):
         runs += [("full_rerun", True), ("changed", False)]
@@ -212,6 +217,8 @@ def main() -> None:
                 configs["pipeline_full"] = {}
             thread = _measure("once", server.url, tmp, **_FAST, SSEHUB_HARVEST_READ_AHEAD="thread")
             results["pipeline_thread"] = _first(thread, bare)
+            inline = _measure("once", server.url, tmp, **_FAST, SSEHUB_HARVEST_INDEXER="inline")
+            results["pipeline_inline"] = _first(inline, bare)
             for name, env in configs.items():
                 run = _measure("pipeline", server.url, tmp, **env)
                 first, rerun = run["first"], run["rerun"]
@@ -248,7 +255,8 @@ def _first(run: dict, bare: dict) -> dict:
     return {"seconds": first["seconds"], "outcome": first["outcome"],
             "created": first["created"], "failed": first["failed"],
             "records_per_s": first["seen"] / first["seconds"],
-            "ratio_to_bare": first["seconds"] / bare["seconds"], "read_ahead": run["read_ahead"]}
+            "ratio_to_bare": first["seconds"] / bare["seconds"], "read_ahead": run["read_ahead"],
+            "indexer": run.get("indexer")}
 
 
 def _with_latency(args: argparse.Namespace, tmp: Path) -> dict:

@@ -890,7 +890,9 @@ def render_harvest(r: dict) -> list[str]:
     def row(label: str, v: dict, records: int) -> str:
         rerun = (f"{v['rerun_seconds']:.1f} s, {v['rerun_records_per_s']:,.0f} records/s"
                  if "rerun_seconds" in v else "")
-        ahead = f" (read-ahead: {v['read_ahead']})" if v.get("read_ahead") else ""
+        ahead = f" (read-ahead: {v['read_ahead']}" if v.get("read_ahead") else ""
+        if ahead:
+            ahead += f", index updates: {v['indexer']})" if v.get("indexer") else ")"
         return (f"| {label}{ahead} | {records:,} ({v['created']:,} created, {v['failed']} "
                 f"failed) | {v['seconds']:.1f} | {v['records_per_s']:,.0f} | "
                 f"{v['ratio_to_bare']:.1f}× | {rerun} |")
@@ -901,6 +903,9 @@ def render_harvest(r: dict) -> list[str]:
     if x.get("pipeline_thread"):
         lines.append(row("the same, `SSEHUB_HARVEST_READ_AHEAD=thread`", x["pipeline_thread"],
                          x["records"]))
+    if x.get("pipeline_inline"):
+        lines.append(row("the same, `SSEHUB_HARVEST_INDEXER=inline` (no follower)",
+                         x["pipeline_inline"], x["records"]))
     if sdg:
         sb = sdg["bare_sickle"]
         lines.append(f"| bare Sickle (second run) | {sb['records']:,} | {sb['seconds']:.2f} | "
