@@ -1,6 +1,7 @@
 """Harvest throughput: the full pipeline next to bare Sickle, over the same local OAI-PMH server.
 
     .venv/bin/python bench/bench_harvest.py [--records 20000] [--page-size 100] [--skip-sdg]
+        [--rounds 3] [--latency 0.1]
 
 A loopback OAI-PMH server (``tests/harvest/servers.py``) serves generated oai_dc records in
 pages with resumption tokens. Each measurement runs in its own process (so the server thread
@@ -36,6 +37,9 @@ seconds to answer each page, as a remote repository does (the issue quotes DSpac
 for an early page): bare Sickle, the pipeline (read-ahead in a process), the same with a
 thread, and with its read-ahead switched off (``serial``), to show what fetching the next page
 while storing this one is worth.
+
+The zero-latency runs above are repeated ``--rounds`` times, interleaved, and each reported by
+its median (its rounds' times listed); the re-runs, the floor and the latency runs once.
 
 Prints one JSON object; records/s and the ratio pipeline time / bare time (goal ≤ 1.5).
 """
@@ -194,6 +198,8 @@ def main() -> None:
                         help="leave out the run with SDG mapping and embeddings (slow)")
     parser.add_argument("--latency", type=float, default=0.1,
                         help="seconds per page of the remote-like server (0: leave out)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="interleaved rounds of the zero-latency runs (medians reported)")
     parser.add_argument("--worker", nargs=2, metavar=("MODE", "URL"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -209,21 +215,19 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="bench-harvest-") as tmp_name:
             tmp = Path(tmp_name)
-            bare = min((_measure("bare", server.url, tmp) for _ in range(2)),
-                       key=lambda r: r["seconds"])
+            samples = _rounds(args.rounds, server.url, changed.url, tmp, not args.skip_sdg)
+            bare = _median_run(samples["bare"])
+            results["rounds"] = args.rounds
             results["bare_sickle"] = {**bare, "records_per_s": bare["records"] / bare["seconds"]}
-            configs = {"pipeline_fast": {**_FAST, "BENCH_REVISED_URL": changed.url}}
-            if not args.skip_sdg:
-                configs["pipeline_full"] = {}
-            thread = _measure("once", server.url, tmp, **_FAST, SSEHUB_HARVEST_READ_AHEAD="thread")
-            results["pipeline_thread"] = _first(thread, bare)
-            inline = _measure("once", server.url, tmp, **_FAST, SSEHUB_HARVEST_INDEXER="inline")
-            results["pipeline_inline"] = _first(inline, bare)
-            for name, env in configs.items():
-                run = _measure("pipeline", server.url, tmp, **env)
+            for name in ("pipeline_thread", "pipeline_inline"):
+                results[name] = _first(_median_run(samples[name]), bare)
+            for name in ("pipeline_fast", "pipeline_full"):
+                if name not in samples:
+                    continue
+                run = samples[name][0]  # the round that also re-ran the source
                 first, rerun = run["first"], run["rerun"]
                 results[name] = {
-                    **_first(run, bare),
+                    **_first(_median_run(samples[name]), bare),
                     "rerun_seconds": rerun["seconds"], "rerun_unchanged": rerun["unchanged"],
                     "rerun_records_per_s": rerun["seen"] / rerun["seconds"],
                     "errors": first["errors"],
@@ -249,6 +253,46 @@ def main() -> None:
 _FAST = {"SSEHUB_SDG_AUTOMAP": "0", "SSEHUB_SEARCH_SEMANTIC": "0"}
 
 
+def _rounds(rounds: int, url: str, revised_url: str, tmp: Path, with_sdg: bool) -> dict:
+    """Every zero-latency measurement, ``rounds`` times, interleaved (each round in another
+    order), so that a slow spell of this noisy machine falls on all of them alike; the first
+    round's pipeline runs also re-run the source (incremental, ``--full``, revised).
+
+    Why: single runs of the pipeline and its variants, one after the other, differed by more
+    than what the variants were measured for (a follower's gain came out as a loss once)."""
+    configs: list[tuple[str, str, dict]] = [
+        ("bare", "bare", {}),
+        ("pipeline_fast", "pipeline", {**_FAST, "BENCH_REVISED_URL": revised_url}),
+        ("pipeline_thread", "once", {**_FAST, "SSEHUB_HARVEST_READ_AHEAD": "thread"}),
+        ("pipeline_inline", "once", {**_FAST, "SSEHUB_HARVEST_INDEXER": "inline"}),
+    ]
+    if with_sdg:
+        configs.append(("pipeline_full", "pipeline", {}))
+    samples: dict[str, list[dict]] = {name: [] for name, _mode, _env in configs}
+    for round_ in range(max(1, rounds)):
+        shift = round_ % len(configs)
+        for name, mode, env in configs[shift:] + configs[:shift]:
+            if round_ and mode == "pipeline":
+                mode = "once"
+                env = {k: v for k, v in env.items() if k != "BENCH_REVISED_URL"}
+            samples[name].append(_measure(mode, url, tmp, **env))
+    for runs in samples.values():  # the round with the re-runs first
+        runs.sort(key=lambda run: "rerun" not in run)
+    return samples
+
+
+def _median_run(runs: list[dict]) -> dict:
+    """The run of median time among ``runs`` (the lower middle one of an even count), with
+    every run's seconds under ``rounds_seconds``."""
+    def seconds(run: dict) -> float:
+        return run["first"]["seconds"] if "first" in run else run["seconds"]
+
+    ordered = sorted(runs, key=seconds)
+    middle = dict(ordered[(len(ordered) - 1) // 2])
+    middle["rounds_seconds"] = [round(seconds(run), 3) for run in runs]
+    return middle
+
+
 def _first(run: dict, bare: dict) -> dict:
     """A measured process's first run, against bare Sickle."""
     first = run["first"]
@@ -256,7 +300,7 @@ def _first(run: dict, bare: dict) -> dict:
             "created": first["created"], "failed": first["failed"],
             "records_per_s": first["seen"] / first["seconds"],
             "ratio_to_bare": first["seconds"] / bare["seconds"], "read_ahead": run["read_ahead"],
-            "indexer": run.get("indexer")}
+            "indexer": run.get("indexer"), "rounds_seconds": run.get("rounds_seconds")}
 
 
 def _with_latency(args: argparse.Namespace, tmp: Path) -> dict:

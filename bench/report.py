@@ -850,6 +850,18 @@ def render_search(r: dict) -> list[str]:
     return lines
 
 
+def _rounds_said(x: dict) -> str:
+    """How the zero-latency times were taken: medians of interleaved rounds (or, in results
+    saved before rounds existed, bare Sickle's best of two and single pipeline runs)."""
+    rounds = x.get("rounds")
+    if not rounds:
+        return "(best of 2)"
+    if rounds == 1:
+        return "(one round: each run once)"
+    return (f"(each time below is the median of {rounds} interleaved rounds of bare Sickle and "
+            "the pipeline's variants, a fresh database for each)")
+
+
 def render_harvest(r: dict) -> list[str]:
     title = "## 6. Harvest throughput (issue 5)"
     failed = _failed(title, r)
@@ -861,9 +873,9 @@ def render_harvest(r: dict) -> list[str]:
     lines = [title, "", f"Measured by {_cmd(r)}: a local OAI-PMH server (loopback, "
              f"`tests/harvest/servers.py`) serving {x['records']:,} generated oai_dc records "
              f"in pages of {x['page_size']}; bare = Sickle's `ListRecords` iterated to the end "
-             "(best of 2); pipeline = `ssehub.harvest.runner.run_source` (fetch, parse, map, "
-             "ingest every record, provenance, checkpoints, index) against a fresh database.",
-             ""]
+             f"{_rounds_said(x)}; pipeline = `ssehub.harvest.runner.run_source` (fetch, parse, "
+             "map, ingest every record, provenance, checkpoints, index) against a fresh database."
+             , ""]
     rows = []
     if fast:
         rows.append((f"harvest pipeline / bare Sickle, {x['records']:,} records, without SDG "
@@ -916,6 +928,14 @@ def render_harvest(r: dict) -> list[str]:
                 lines.append(row(label, sdg[key], sdg["records"]))
     elif r.get("with_sdg"):
         lines += [""] + (_failed("Run with SDG mapping:", r["with_sdg"]) or [])
+    spread = [f"{label}: {', '.join(f'{t:.2f}' for t in v['rounds_seconds'])} s"
+              for label, v in (("bare", bare), ("pipeline", fast),
+                               ("thread", x.get("pipeline_thread") or {}),
+                               ("inline", x.get("pipeline_inline") or {}))
+              if v.get("rounds_seconds") and len(v["rounds_seconds"]) > 1]
+    if spread:
+        lines += ["", "Each round's time (in the order of the rounds): " + "; ".join(spread)
+                  + "."]
     if fast and fast.get("changed"):
         lines += ["", "Re-harvests of the same source by the same pipeline (after the first "
                   "run and the incremental re-run above):", "",
