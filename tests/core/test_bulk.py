@@ -113,6 +113,31 @@ def test_new_objects_are_the_instances_the_constructor_builds():
         bulk.new_objects(Item, [{"colour": "red"}])
 
 
+def test_every_columns_default_is_the_one_its_field_gives():
+    """``_default_of``'s per-column defaults (one value kept for a constant) are what
+    ``field.get_default()`` gives, for every model here; a mutable one is new each row."""
+    from django.apps import apps
+
+    checked = 0
+    for model in apps.get_models():
+        if not model.__module__.startswith("ssehub."):
+            continue
+        try:
+            columns = bulk._columns(model)
+        except TypeError:  # a column with its own SQL: bulk refuses the model
+            continue
+        for column in columns:
+            ours, django = column.default(), column.field.get_default()
+            if callable(column.field.default) and column.field.default not in (dict, list):
+                assert type(ours) is type(django), (model, column.attname)  # a uid, a token
+            else:
+                assert (type(ours), ours) == (type(django), django), (model, column.attname)
+                if isinstance(django, (dict, list)):
+                    assert ours is not column.default()  # a new one each row
+            checked += 1
+    assert checked > 100
+
+
 def test_ids_come_back_in_order_across_batches(source):
     n = 2500  # more rows than one statement takes on SQLite
     ids = bulk.insert(RecordState, ({"source_id": source.pk, "identifier": f"r{i}"}
