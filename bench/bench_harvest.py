@@ -49,6 +49,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -72,9 +73,10 @@ def _worker(mode: str, url: str) -> dict:
     if mode == "bare":
         from sickle import Sickle
 
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), _cpu()
         count = sum(1 for _record in Sickle(url).ListRecords(metadataPrefix="oai_dc"))
-        return {"records": count, "seconds": time.perf_counter() - start}
+        return {"records": count, "seconds": time.perf_counter() - start,
+                "cpu": _cpu_since(cpu)}
     import django
 
     django.setup()
@@ -92,12 +94,27 @@ def _worker(mode: str, url: str) -> dict:
         if label == "changed":
             source.url = os.environ["BENCH_REVISED_URL"]
             source.save(update_fields=["url"])
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), _cpu()
         result = summary(run_source(source, full=full))
         seconds = time.perf_counter() - start
         result["errors"] = result["errors"][:3]
-        out[label] = {"seconds": seconds, **result}
+        out[label] = {"seconds": seconds, "cpu": _cpu_since(cpu), **result}
     return out
+
+
+def _cpu() -> tuple[float, float]:
+    """CPU seconds (user + system) of this process, and of its children waited for."""
+    me, children = (resource.getrusage(who) for who in (resource.RUSAGE_SELF,
+                                                         resource.RUSAGE_CHILDREN))
+    return me.ru_utime + me.ru_stime, children.ru_utime + children.ru_stime
+
+
+def _cpu_since(before: tuple[float, float]) -> dict[str, float]:
+    """CPU spent since ``before``: by this process (``run``), and by the processes it forked
+    and waited for (``helpers``: the read-ahead reader and the index follower, both joined
+    before a run returns)."""
+    now = _cpu()
+    return {"run": now[0] - before[0], "helpers": now[1] - before[1]}
 
 
 # The tables a harvest writes per record, in the order of their foreign keys.
@@ -300,7 +317,8 @@ def _first(run: dict, bare: dict) -> dict:
             "created": first["created"], "failed": first["failed"],
             "records_per_s": first["seen"] / first["seconds"],
             "ratio_to_bare": first["seconds"] / bare["seconds"], "read_ahead": run["read_ahead"],
-            "indexer": run.get("indexer"), "rounds_seconds": run.get("rounds_seconds")}
+            "indexer": run.get("indexer"), "rounds_seconds": run.get("rounds_seconds"),
+            "cpu": first.get("cpu")}
 
 
 def _with_latency(args: argparse.Namespace, tmp: Path) -> dict:

@@ -862,6 +862,23 @@ def _rounds_said(x: dict) -> str:
             "the pipeline's variants, a fresh database for each)")
 
 
+def _harvest_cpu(bare: dict, fast: dict, cores: int | None) -> list[str]:
+    """The CPU the median runs spent, and the wall time that leaves on this machine's cores:
+    why a ratio is out of reach whatever overlaps what."""
+    if not (bare.get("cpu") and fast.get("cpu") and cores):
+        return []
+    run, helpers = fast["cpu"]["run"], fast["cpu"]["helpers"]
+    least = (run + helpers) / cores
+    goal = 1.5 * bare["seconds"]
+    return ["", f"**CPU.** Bare Sickle's run used {bare['cpu']['run']:.2f} s of CPU. The "
+            f"pipeline's used {run + helpers:.1f} s: {run:.1f} s in the run's process, "
+            f"{helpers:.1f} s in the processes it forks (the read-ahead reader, which parses "
+            "as Sickle does, and the index follower). Spread perfectly over this machine's "
+            f"{cores} cores that is still {least:.1f} s of wall time, {least / bare['seconds']:.1f}"
+            f"× bare Sickle; the goal of 1.5× ({goal:.1f} s) would allow {goal * cores:.1f} s "
+            "of CPU for everything, parsing, storing and indexing included."]
+
+
 def render_harvest(r: dict) -> list[str]:
     title = "## 6. Harvest throughput (issue 5)"
     failed = _failed(title, r)
@@ -936,6 +953,7 @@ def render_harvest(r: dict) -> list[str]:
     if spread:
         lines += ["", "Each round's time (in the order of the rounds): " + "; ".join(spread)
                   + "."]
+    lines += _harvest_cpu(bare, fast, r.get("run", {}).get("machine", {}).get("cores"))
     if fast and fast.get("changed"):
         lines += ["", "Re-harvests of the same source by the same pipeline (after the first "
                   "run and the incremental re-run above):", "",
