@@ -171,6 +171,10 @@ SSEHUB_FETCH_TIMEOUT = float(os.environ.get("SSEHUB_FETCH_TIMEOUT", "20"))
 # Hosts or networks that may be fetched although they resolve to loopback/private addresses
 # (e.g. "127.0.0.1,10.0.0.0/8,intranet.example.org"). Empty by default: nothing internal.
 SSEHUB_URL_ALLOWLIST = _env_list("SSEHUB_URL_ALLOWLIST")
+# Folders from which a CSV/JSON harvest source configured in the admin may read a local file
+# (e.g. "/srv/ssehub/imports"). Empty by default: the admin takes URLs only; the command line
+# (`ssehub harvest add`, run by whoever runs the server) takes any path.
+SSEHUB_HARVEST_FILE_DIRS = _env_list("SSEHUB_HARVEST_FILE_DIRS")
 # Extraction worker processes for a batch of files (`ssehub ingest --jobs`); 0 = one per core,
 # at most 4. Batches of fewer than 16 inputs are ingested in one process.
 SSEHUB_INGEST_JOBS = int(os.environ.get("SSEHUB_INGEST_JOBS", "0"))

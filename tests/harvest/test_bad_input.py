@@ -6,8 +6,10 @@ from __future__ import annotations
 import socket
 
 import pytest
+from django.core.exceptions import ValidationError
 
-from ssehub.harvest.models import Checkpoint, Run
+from ssehub.harvest import services
+from ssehub.harvest.models import Checkpoint, Run, Source
 from ssehub.library.models import Item
 
 from .servers import OAIRecord, generated
@@ -146,6 +148,12 @@ def test_private_address_is_refused_unless_allow_listed(oai_server, harvest, set
     real = socket.socket.connect
     monkeypatch.setattr(socket.socket, "connect",
                         lambda self, addr: attempts.append(addr) or real(self, addr))
+    # Refused when the source is added...
+    with pytest.raises(ValidationError, match="refused: 127.0.0.1 resolves to the non-public"):
+        services.add_source("oai", "private", server.url)
+    assert not Source.objects.exists()
+    # ... and when it is run, for a source stored before the allow-list lost its address.
+    Source.objects.create(name="private", kind="oai", url=server.url)
     out = harvest("oai", "private", server.url)
     assert out["outcome"] == "failed"
     assert "refused: 127.0.0.1 resolves to the non-public address" in out["errors"][0]["error"]

@@ -27,6 +27,10 @@ class FetchError(Exception):
     """A URL that could not be fetched; the message says why, for the user."""
 
 
+class UnresolvedHost(FetchError):
+    """The URL's host name does not resolve (now: it may later, unlike a refused address)."""
+
+
 @dataclass
 class Fetched:
     url: str
@@ -89,7 +93,7 @@ def resolve_checked(url: str) -> tuple[str, str, int, str]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
-        raise FetchError(f"cannot resolve host {host!r}: {exc.strerror}") from exc
+        raise UnresolvedHost(f"cannot resolve host {host!r}: {exc.strerror}") from exc
     addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
     for address in addresses:
         if not _is_public(address) and not _allowlisted(host, address):

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from ssehub.core import net
 from ssehub.harvest.models import Kind, Run, Source
 from ssehub.harvest.runner import Progress, run_source, summary
 from ssehub.library.models import Item, Status
@@ -25,16 +29,53 @@ def add_source(kind: str, name: str, url: str, *, options: dict[str, Any] | None
     if not NAME_RE.match(name):
         raise ValidationError(
             f"{name!r} is not a valid name: lower-case letters, digits, '-' and '_'")
-    if not url:
-        raise ValidationError("a source needs a URL (or a local path for CSV/JSON)")
-    if kind != Kind.TABULAR and not url.lower().startswith(("http://", "https://")):
-        raise ValidationError(f"{url!r} is not an http(s) URL")
+    url = check_location(kind, url, any_file=True)
     if item_status not in Status.values:
         raise ValidationError(f"unknown status {item_status!r}")
     source, _created = Source.objects.update_or_create(
         name=name, defaults={"kind": kind, "url": url, "options": options or {},
                              "interval_hours": interval_hours, "item_status": item_status})
     return source
+
+
+def check_location(kind: str, url: str, *, any_file: bool) -> str:
+    """The location to store for a source of type ``kind``, or :class:`ValidationError`
+    saying what is wrong with ``url``.
+
+    Why at configuration time, when every fetch checks again: the person who types the URL
+    should learn that it points inside the network (refused unless in
+    ``SSEHUB_URL_ALLOWLIST``), not whoever reads a failed run the next night. A host that does
+    not resolve now is accepted: the network may be down; the run says so if it still is.
+
+    A local file (CSV/JSON sources only) is stored as an absolute path, so cron finds it from
+    any folder. ``any_file`` is for the command line, run by whoever runs the server; the
+    admin passes False and takes only files inside ``SSEHUB_HARVEST_FILE_DIRS``, or whoever
+    may configure sources on the web site could publish any file the server can read.
+    """
+    url = (url or "").strip()
+    if not url:
+        raise ValidationError(_("a source needs a URL (or a local path for CSV/JSON)"))
+    if url.lower().startswith(("http://", "https://")):
+        try:
+            net.resolve_checked(url)
+        except net.UnresolvedHost:
+            pass
+        except net.FetchError as exc:
+            raise ValidationError(str(exc)) from exc
+        return url
+    if kind != Kind.TABULAR:
+        raise ValidationError(_("%(url)r is not an http(s) URL") % {"url": url})
+    path = Path(url).expanduser().resolve()
+    if not any_file:
+        folders = [Path(d).expanduser().resolve() for d in settings.SSEHUB_HARVEST_FILE_DIRS]
+        if not any(path.is_relative_to(folder) for folder in folders):
+            raise ValidationError(
+                _("a local file can be harvested from here only inside SSEHUB_HARVEST_FILE_DIRS "
+                  "(%(folders)s); give an http(s) URL, or add the source with 'ssehub harvest "
+                  "add'") % {"folders": ", ".join(map(str, folders)) or _("none is set")})
+    if not path.is_file():
+        raise ValidationError(_("there is no file at %(path)s") % {"path": path})
+    return str(path)
 
 
 def due_sources(now=None) -> list[Source]:
