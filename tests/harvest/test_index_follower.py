@@ -139,6 +139,8 @@ def test_a_follower_whose_run_is_killed_exits(harvest_in_subprocess):
     finally:
         run.kill()
         run.wait(10)
+        run.stdout.close()  # or the pipes are left for the garbage collector
+        run.stderr.close()
 
 
 # --- when a follower is used -------------------------------------------------------------------

@@ -71,6 +71,8 @@ def test_kill_9_mid_page_then_resume_loses_nothing_and_duplicates_nothing(tmp_pa
         time.sleep(0.35)
         first.send_signal(signal.SIGKILL)
         first.wait(10)
+        first.stdout.close()  # not left for the garbage collector
+        first.stderr.close()
         assert first.returncode == -signal.SIGKILL
         committed = count(db, "SELECT COUNT(*) FROM library_item")
         assert committed % PAGE == 0 and committed < N  # whole pages only

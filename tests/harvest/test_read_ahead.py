@@ -199,3 +199,5 @@ def test_a_reader_whose_run_is_killed_exits_instead_of_fetching_on(tmp_path):
     finally:
         run.kill()
         run.wait(10)
+        run.stdout.close()  # or the pipes are left for the garbage collector
+        run.stderr.close()

@@ -11,4 +11,7 @@ def test_api_docs_load_their_scripts_from_the_hub(client):
     sources = re.findall(r'(?:src|href)="([^"]+\.(?:js|css))"', page)
     assert sources, page[:500]
     assert all(source.startswith("/static/") for source in sources), sources
-    assert client.get(sources[0]).status_code == 200
+    response = client.get(sources[0])
+    assert response.status_code == 200
+    # Read to the end, which closes the file (the test client leaves an unread one open).
+    assert b"".join(response.streaming_content)

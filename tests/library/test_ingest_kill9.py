@@ -105,6 +105,8 @@ def test_kill_9_in_the_middle_of_a_batch_then_rerun_gives_one_item_per_file(tmp_
         time.sleep(0.05)
     first.send_signal(signal.SIGKILL)
     first.wait(10)
+    first.stdout.close()  # not left for the garbage collector
+    first.stderr.close()
     assert first.returncode == -signal.SIGKILL, "the batch finished before it could be killed"
     killed_at = count(db, "library_item")
     assert 8 <= killed_at < N_FILES

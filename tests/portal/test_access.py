@@ -59,7 +59,9 @@ def test_file_of_a_draft_is_private(request, client, login, item_with_file, othe
     login(other_contributor)
     assert client.get(url).status_code == 404
     login(contributor)
-    assert client.get(url).status_code == 200
+    response = client.get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content)  # read to the end, which closes the file
 
 
 def test_file_must_belong_to_the_item(client, item_with_file, make_item):

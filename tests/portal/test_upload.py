@@ -50,7 +50,8 @@ def test_contributor_uploads_a_draft(client, login, contributor, org):
     assert sorted(editor_links.values_list("goal_id", flat=True)) == [1, 8]
     file = ItemFile.objects.get(item=item)
     assert file.filename == "west-africa.txt"
-    assert storage.open_blob(file.sha256).read() == TEXT
+    with storage.open_blob(file.sha256) as handle:
+        assert handle.read() == TEXT
     page = client.get(item.get_absolute_url()).content.decode()
     assert "added as a draft" in page
 
