@@ -37,9 +37,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
         add = sub.add_parser("add", help="add or reconfigure a source")
-        add.add_argument("url", metavar="URL")
-        add.add_argument("--type", dest="kind", required=True, choices=Kind.values)
-        add.add_argument("--name", required=True)
+        add.add_argument("url", metavar="URL",
+                         help="http(s) URL (an OAI-PMH base URL, a feed, a page or sitemap.xml); "
+                              "for --type tabular also a local CSV/JSON file, stored as an "
+                              "absolute path. Addresses inside the network are refused unless "
+                              "in SSEHUB_URL_ALLOWLIST")
+        add.add_argument("--type", dest="kind", required=True, choices=Kind.values,
+                         help="oai: OAI-PMH; feed: RSS/Atom; web: pages or a sitemap; "
+                              "tabular: CSV/JSON with a column mapping; murmurations: profiles")
+        add.add_argument("--name", required=True, help="unique name, used by 'run' and 'status'")
         add.add_argument("--interval", type=int, default=24, help="hours between runs (--due)")
         add.add_argument("--status", default=Status.PUBLISHED, choices=Status.values,
                          help="status of new items")
