@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import socket
 from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
 
-from ssehub.harvest.models import Run, Source
+from ssehub.core.scheduler import Scheduler, run_due_harvests
+from ssehub.harvest.models import Checkpoint, Run, Source
 
 from .servers import OAIRecord, generated
 
@@ -70,6 +73,26 @@ def test_due_runs_what_is_due(oai_server, db):
     code, out = cli("run", "--due", "--json")
     assert code == 0
     assert [json.loads(line)["source"] for line in out.splitlines()] == ["stale"]
+
+
+def test_the_schedulers_job_runs_what_is_due_past_a_source_another_process_has(
+        oai_server, db):
+    """The job of ``ssehub run``'s scheduler (the in-process runner of ``make run``)."""
+    server = oai_server(generated(3))
+    cli("add", "--type", "oai", "--name", "busy", server.url)
+    cli("add", "--type", "oai", "--name", "due", server.url)
+    # ``busy`` is being harvested by another live process on this host (our parent).
+    busy = Run.objects.create(source=Source.objects.get(name="busy"),
+                              outcome=Run.Outcome.RUNNING, host=socket.gethostname(),
+                              pid=os.getppid())
+    Checkpoint.objects.create(source=busy.source, run=busy, cursor={})
+
+    Scheduler([run_due_harvests], interval=3600).run_once()
+    run = Run.objects.get(source__name="due")
+    assert (run.outcome, run.created) == (Run.Outcome.COMPLETE, 3)
+    assert list(Run.objects.filter(source__name="busy")) == [busy]  # left to its process
+    Scheduler([run_due_harvests], interval=3600).run_once()
+    assert Run.objects.filter(source__name="due").count() == 1  # not due again yet
 
 
 def test_bad_arguments(db):

@@ -19,7 +19,8 @@ logger = logging.getLogger(__name__)
 def run_due_harvests() -> None:
     from ssehub.harvest import services
 
-    services.run_many(services.due_sources())
+    for _run in services.run_many(services.due_sources()):  # a generator: runs as it is read
+        pass
 
 
 def send_due_survey_reminders() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,8 +16,11 @@ from django.utils.translation import gettext as _
 
 from ssehub.core import net
 from ssehub.harvest.models import Kind, Run, Source
-from ssehub.harvest.runner import Progress, run_source, summary
+from ssehub.harvest.runner import HarvestBusy, Progress, run_source, summary
+from ssehub.harvest.sources import HarvestError
 from ssehub.library.models import Item, Status
+
+logger = logging.getLogger(__name__)
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 
@@ -85,9 +89,16 @@ def due_sources(now=None) -> list[Source]:
 
 def run_many(sources: list[Source], *, full: bool = False,
              progress: Progress | None = None) -> Iterator[Run]:
-    """Run sources one after another; one source failing does not stop the others."""
+    """Run sources one after another; one source failing does not stop the others, nor one
+    that another process is harvesting (cron's ``--due`` next to ``ssehub run``'s scheduler):
+    that one is logged, and left to the process that has it."""
     for source in sources:
-        yield run_source(source, full=full, progress=progress)
+        try:
+            run = run_source(source, full=full, progress=progress)
+        except (HarvestBusy, HarvestError) as exc:
+            logger.warning("harvest of %s not run: %s", source.name, exc)
+            continue
+        yield run
 
 
 def run_dict(run: Run | None) -> dict[str, Any] | None:
