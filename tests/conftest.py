@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import translation
 
 from ssehub.core.models import Membership, Organisation
 from ssehub.core.roles import editors_group
@@ -15,6 +16,15 @@ def data_dir(settings, tmp_path):
     settings.FILES_DIR = tmp_path / "files"
     settings.SSEHUB_INDEX_DIR = tmp_path / "index"
     return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Every test starts in the default language. A request with Accept-Language leaves its
+    language active in the thread (the locale middleware activates it and nothing resets
+    it), so a later test's command errors came out in Spanish, depending on the order."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
