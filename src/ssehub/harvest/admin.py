@@ -1,10 +1,16 @@
-"""Back office for harvesting: sources are configured here; runs and errors are read-only."""
+"""Back office for harvesting: sources are configured here, and queued for a harvest now
+(the scheduler or cron runs it); runs and errors are read-only."""
 
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.conf import settings
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from ssehub.core.admin import EditorAccessMixin
 from ssehub.harvest import services
@@ -36,11 +42,53 @@ class SourceAdmin(EditorAccessMixin, admin.ModelAdmin):
     list_display = ("name", "kind", "url", "enabled", "interval_hours", "health", "last_run")
     list_filter = ("kind", "enabled")
     search_fields = ("name", "url")
-    readonly_fields = ("state", "created_at")
+    readonly_fields = ("state", "created_at", "requested_at", "requested_full")
+    actions = ("harvest_now", "harvest_again_from_the_start")
 
-    @admin.display(description="health")
+    @admin.display(description=_("health"))
     def health(self, obj: Source) -> str:
-        return services.health(obj)
+        return services.health_label(obj)
+
+    def has_harvest_permission(self, request: HttpRequest) -> bool:
+        return services.may_request_runs(request.user)
+
+    @admin.action(permissions=["harvest"], description=_("Harvest now (new and changed records)"))
+    def harvest_now(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:
+        self._request(request, queryset, full=False)
+
+    @admin.action(permissions=["harvest"],
+                  description=_("Harvest again from the start (every record re-read)"))
+    def harvest_again_from_the_start(self, request: HttpRequest,
+                                     queryset: QuerySet[Source]) -> None:
+        self._request(request, queryset, full=True)
+
+    def _request(self, request: HttpRequest, queryset: QuerySet[Source], *, full: bool) -> None:
+        requested, disabled = services.request_runs(request.user, list(queryset), full=full)
+        if requested:
+            self.message_user(request, ngettext(
+                "Harvest requested for %(names)s: it will run %(when)s.",
+                "Harvest requested for %(names)s: they will run %(when)s.", len(requested),
+            ) % {"names": ", ".join(s.name for s in requested), "when": _when()},
+                messages.SUCCESS)
+        if disabled:
+            self.message_user(request, ngettext(
+                "Not requested, because it is disabled: %(names)s.",
+                "Not requested, because they are disabled: %(names)s.", len(disabled),
+            ) % {"names": ", ".join(s.name for s in disabled)}, messages.WARNING)
+
+
+def _when() -> str:
+    """When a requested harvest will happen: at the scheduler's next pass where ``ssehub run``
+    serves the hub, and at cron's next ``--due`` where a production server does."""
+    if not settings.SSEHUB_SCHEDULER:
+        return gettext("at the next 'ssehub harvest run --due' (the scheduler is off)")
+    minutes = max(1, round(settings.SSEHUB_SCHEDULER_INTERVAL / 60))
+    return ngettext(
+        "at the next 'ssehub harvest run --due', or within %(minutes)d minute where "
+        "'ssehub run' serves the hub with its scheduler",
+        "at the next 'ssehub harvest run --due', or within %(minutes)d minutes where "
+        "'ssehub run' serves the hub with its scheduler",
+        minutes) % {"minutes": minutes}
 
 
 class RunErrorInline(admin.TabularInline):

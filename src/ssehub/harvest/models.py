@@ -49,6 +49,12 @@ class Source(models.Model):
     )
     # What an incremental run starts from: the last OAI datestamp, a feed's ETag...
     state = models.JSONField(default=dict, blank=True, editable=False)
+    # "Harvest now" from the back office: the scheduler's next pass (or cron's --due) runs
+    # the source, from the start when requested_full; the run clears the request.
+    requested_at = models.DateTimeField(_("harvest requested at"), null=True, blank=True,
+                                        editable=False)
+    requested_full = models.BooleanField(_("full re-harvest requested"), default=False,
+                                         editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -65,9 +71,11 @@ class Source(models.Model):
 
     def is_due(self, now=None) -> bool:
         """Due when enabled and the last finished run started an interval ago (or never ran);
-        an interrupted run is always due, so cron finishes it."""
+        an interrupted run is always due, so cron finishes it, and so is a requested run."""
         if not self.enabled:
             return False
+        if self.requested_at is not None:
+            return True
         last = self.last_run
         if last is None or last.outcome in (Run.Outcome.RUNNING, Run.Outcome.PARTIAL):
             return True

@@ -470,8 +470,21 @@ def _document_metadata(record: Record) -> dict[str, Any]:
 
 
 def run_source(source: Source, *, full: bool = False, progress: Progress | None = None) -> Run:
-    """Harvest one source now (resuming its interrupted run if there is one)."""
-    return Harvest(source, full=full, progress=progress).execute()
+    """Harvest one source now (resuming its interrupted run if there is one).
+
+    A run requested from the back office (``services.request_runs``) is this one: the
+    request is cleared once the run has begun (a source busy in another process keeps it).
+    A requested full re-harvest stays requested when this run is the resumption of an
+    interrupted incremental one, so the next pass does it rather than it being lost."""
+    requested = source.requested_at
+    harvest = Harvest(source, full=full or (requested is not None and source.requested_full),
+                      progress=progress)
+    if requested is not None and (harvest.full or not source.requested_full):
+        # Only the request read above: one made since is for a later run.
+        Source.objects.filter(pk=source.pk, requested_at=requested).update(
+            requested_at=None, requested_full=False)
+        source.requested_at, source.requested_full = None, False
+    return harvest.execute()
 
 
 def summary(run: Run) -> dict[str, Any]:

@@ -13,8 +13,10 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ssehub.core import net
+from ssehub.core.roles import is_editor, require
 from ssehub.harvest.models import Kind, Run, Source
 from ssehub.harvest.runner import HarvestBusy, Progress, run_source, summary
 from ssehub.harvest.sources import HarvestError
@@ -87,6 +89,36 @@ def due_sources(now=None) -> list[Source]:
     return [s for s in Source.objects.filter(enabled=True) if s.is_due(now)]
 
 
+def may_request_runs(user) -> bool:
+    """Editors (and whoever may change sources) may have a source harvested now: it changes
+    no configuration, and waiting a day for the next interval after fixing a source's
+    options is what they would otherwise do."""
+    return is_editor(user) or bool(user and user.has_perm("harvest.change_source"))
+
+
+def request_runs(user, sources: list[Source], *, full: bool = False
+                 ) -> tuple[list[Source], list[Source]]:
+    """Have ``sources`` harvested at the scheduler's next pass (``ssehub run``) or by cron's
+    ``ssehub harvest run --due``, from the start when ``full``: (requested, disabled and so
+    left alone).
+
+    Queued rather than run in the request: a harvest can take hours, and the scheduler and
+    cron already run one source at a time with checkpoints. A request for an incremental run
+    never cancels a pending full one."""
+    require(may_request_runs(user), _("Only editors may start a harvest."))
+    requested = [source for source in sources if source.enabled]
+    disabled = [source for source in sources if not source.enabled]
+    now = timezone.now()
+    chosen = Source.objects.filter(pk__in=[source.pk for source in requested])
+    chosen.update(requested_at=now)
+    if full:
+        chosen.update(requested_full=True)
+    for source in requested:
+        source.requested_at = now
+        source.requested_full = source.requested_full or full
+    return requested, disabled
+
+
 def run_many(sources: list[Source], *, full: bool = False,
              progress: Progress | None = None) -> Iterator[Run]:
     """Run sources one after another; one source failing does not stop the others, nor one
@@ -125,14 +157,34 @@ def status(source: Source) -> dict[str, Any]:
         "url": source.url,
         "enabled": source.enabled,
         "due": source.is_due(),
+        "requested": (None if source.requested_at is None
+                      else "full" if source.requested_full else "incremental"),
         "items": counts["items"],
         "withdrawn": counts["withdrawn"],
         "last_run": run_dict(source.last_run),
     }
 
 
+HEALTH_LABELS = {
+    "ok": gettext_lazy("ok"), "warning": gettext_lazy("ok, with failed records"),
+    "failing": gettext_lazy("failing"), "running": gettext_lazy("running"),
+    "never": gettext_lazy("never run"),
+}
+
+
+def health_label(source: Source) -> str:
+    """:func:`health` in the reader's language, and whether a run is requested."""
+    label = str(HEALTH_LABELS[health(source)])
+    if source.requested_at is not None:
+        queued = (_("full re-harvest requested") if source.requested_full
+                  else _("harvest requested"))
+        label = f"{label} · {queued}"
+    return label
+
+
 def health(source: Source) -> str:
-    """ok / warning / failing / never, from the last run: what the status page colours."""
+    """ok / warning / failing / running / never, from the last run: what the status page
+    colours (a CSS class, so not translated: :func:`health_label` is what people read)."""
     run = source.last_run
     if run is None:
         return "never"

@@ -25,6 +25,7 @@ def status_page(request: HttpRequest) -> HttpResponse:
         last = source.last_run
         rows.append({
             "source": source, "status": data, "health": services.health(source),
+            "health_label": services.health_label(source),
             "run": last, "errors": list(last.errors.all()[:10]) if last and show_errors else [],
         })
     return render(request, "harvest/status.html", {"rows": rows, "show_errors": show_errors})

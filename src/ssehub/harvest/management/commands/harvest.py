@@ -157,6 +157,9 @@ class Command(BaseCommand):
             self.stdout.write(f"{source.name}: {data['items']} items, {data['withdrawn']} "
                               f"withdrawn; last run {when} {outcome} "
                               f"({services.health(source)})")
+            if data["requested"]:
+                self.stdout.write(f"  {data['requested']} run requested: the next "
+                                  "'harvest run --due' (or the scheduler) does it")
             if last and last["message"]:
                 self.stdout.write(f"  stopped: {last['message']}")
 
