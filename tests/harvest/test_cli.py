@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from django.core.management import CommandError, call_command
 
-from ssehub.core.scheduler import Scheduler, run_due_harvests
+from ssehub.core.scheduler import DEFAULT_JOBS, run_due_harvests
 from ssehub.harvest.models import Checkpoint, Run, Source
 
 from .servers import OAIRecord, generated
@@ -77,7 +77,9 @@ def test_due_runs_what_is_due(oai_server, db):
 
 def test_the_schedulers_job_runs_what_is_due_past_a_source_another_process_has(
         oai_server, db):
-    """The job of ``ssehub run``'s scheduler (the in-process runner of ``make run``)."""
+    """The job of ``ssehub run``'s scheduler (the in-process runner of ``make run``), called as
+    the scheduler calls it (not through ``Scheduler.run_once``, whose closing of old connections
+    would close the test's transaction on PostgreSQL; tests/core/test_scheduler.py tests it)."""
     server = oai_server(generated(3))
     cli("add", "--type", "oai", "--name", "busy", server.url)
     cli("add", "--type", "oai", "--name", "due", server.url)
@@ -86,12 +88,13 @@ def test_the_schedulers_job_runs_what_is_due_past_a_source_another_process_has(
                               outcome=Run.Outcome.RUNNING, host=socket.gethostname(),
                               pid=os.getppid())
     Checkpoint.objects.create(source=busy.source, run=busy, cursor={})
+    assert run_due_harvests in DEFAULT_JOBS
 
-    Scheduler([run_due_harvests], interval=3600).run_once()
+    run_due_harvests()
     run = Run.objects.get(source__name="due")
     assert (run.outcome, run.created) == (Run.Outcome.COMPLETE, 3)
     assert list(Run.objects.filter(source__name="busy")) == [busy]  # left to its process
-    Scheduler([run_due_harvests], interval=3600).run_once()
+    run_due_harvests()
     assert Run.objects.filter(source__name="due").count() == 1  # not due again yet
 
 
