@@ -13,14 +13,18 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from ssehub.core.admin import EditorAccessMixin
-from ssehub.harvest import services
+from ssehub.harvest import notify, services
 from ssehub.harvest.models import RecordState, Run, RunError, Source
 
 
 class SourceForm(forms.ModelForm):
     class Meta:
         model = Source
-        fields = ("name", "kind", "url", "options", "interval_hours", "enabled", "item_status")
+        fields = ("name", "kind", "url", "options", "interval_hours", "enabled", "item_status",
+                  "notify")
+
+    def clean_notify(self) -> str:
+        return "\n".join(notify.addresses(self.cleaned_data.get("notify", "")))
 
     def clean(self) -> dict:
         """The URL checked as ``ssehub harvest add`` checks it, less its freedom to name any

@@ -47,6 +47,11 @@ class Source(models.Model):
     item_status = models.CharField(
         _("status of new items"), max_length=10, choices=Status.choices, default=Status.PUBLISHED
     )
+    notify = models.TextField(
+        _("e-mail on problems"), blank=True,
+        help_text=_("Addresses told when a run does not complete or records fail (one per "
+                    "line, or separated by commas)"),
+    )
     # What an incremental run starts from: the last OAI datestamp, a feed's ETag...
     state = models.JSONField(default=dict, blank=True, editable=False)
     # "Harvest now" from the back office: the scheduler's next pass (or cron's --due) runs

@@ -28,7 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ssehub.core import bulk
-from ssehub.harvest import readahead
+from ssehub.harvest import notify, readahead
 from ssehub.harvest.models import Checkpoint, RecordState, Run, RunError, Source
 from ssehub.harvest.sources import HarvestError, Record, harvester_class
 from ssehub.library import services
@@ -484,7 +484,9 @@ def run_source(source: Source, *, full: bool = False, progress: Progress | None 
         Source.objects.filter(pk=source.pk, requested_at=requested).update(
             requested_at=None, requested_full=False)
         source.requested_at, source.requested_full = None, False
-    return harvest.execute()
+    run = harvest.execute()
+    notify.run_finished(run)
+    return run
 
 
 def summary(run: Run) -> dict[str, Any]:

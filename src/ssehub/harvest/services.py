@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from ssehub.core import net
 from ssehub.core.roles import is_editor, require
+from ssehub.harvest import notify
 from ssehub.harvest.models import Kind, Run, Source
 from ssehub.harvest.runner import HarvestBusy, Progress, run_source, summary
 from ssehub.harvest.sources import HarvestError
@@ -28,8 +29,10 @@ NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 
 
 def add_source(kind: str, name: str, url: str, *, options: dict[str, Any] | None = None,
-               interval_hours: int = 24, item_status: str = Status.PUBLISHED) -> Source:
-    """Create or reconfigure a source (the same name twice updates it: scripts can re-run)."""
+               interval_hours: int = 24, item_status: str = Status.PUBLISHED,
+               notify_to: list[str] | None = None) -> Source:
+    """Create or reconfigure a source (the same name twice updates it: scripts can re-run).
+    ``notify_to``: the addresses told of runs that go wrong (None keeps those it has)."""
     if kind not in Kind.values:
         raise ValidationError(f"unknown type {kind!r}: use one of {', '.join(Kind.values)}")
     if not NAME_RE.match(name):
@@ -38,9 +41,11 @@ def add_source(kind: str, name: str, url: str, *, options: dict[str, Any] | None
     url = check_location(kind, url, any_file=True)
     if item_status not in Status.values:
         raise ValidationError(f"unknown status {item_status!r}")
-    source, _created = Source.objects.update_or_create(
-        name=name, defaults={"kind": kind, "url": url, "options": options or {},
-                             "interval_hours": interval_hours, "item_status": item_status})
+    defaults = {"kind": kind, "url": url, "options": options or {},
+                "interval_hours": interval_hours, "item_status": item_status}
+    if notify_to is not None:
+        defaults["notify"] = "\n".join(notify.addresses(" ".join(notify_to)))
+    source, _created = Source.objects.update_or_create(name=name, defaults=defaults)
     return source
 
 

@@ -56,6 +56,9 @@ class Command(BaseCommand):
         add.add_argument("--item-type", help="item type of harvested items (e.g. report)")
         add.add_argument("-o", "--option", action="append", default=[], metavar="KEY=VALUE",
                          help='any source option, e.g. -o mapping=\'{"title": "Name"}\'')
+        add.add_argument("--notify", action="append", metavar="EMAIL",
+                         help="e-mail this address when a run does not complete or records "
+                              "fail (repeat for several; --notify '' removes them all)")
 
         run = sub.add_parser("run", help="harvest sources now (exit 1 if one did not complete)")
         run.add_argument("names", nargs="*", metavar="NAME")
@@ -91,7 +94,8 @@ class Command(BaseCommand):
         try:
             source = services.add_source(options["kind"], options["name"], options["url"],
                                          options=extra, interval_hours=options["interval"],
-                                         item_status=options["status"])
+                                         item_status=options["status"],
+                                         notify_to=options["notify"])
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
         self.stdout.write(f"source {source.name} ({source.get_kind_display()}) {source.url}")
