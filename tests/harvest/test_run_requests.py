@@ -153,6 +153,7 @@ def test_staff_without_the_editor_role_get_no_harvest_action(harvested, plain_us
     client.force_login(plain_user)
     page = client.get(CHANGELIST)
     assert page.status_code == 200 and 'value="harvest_now"' not in page.content.decode()
+    assert 'value="check_sources"' not in page.content.decode()
     source, _server = harvested
     client.post(CHANGELIST, {"action": "harvest_now", "_selected_action": [source.pk]})
     source.refresh_from_db()

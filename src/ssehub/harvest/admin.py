@@ -1,5 +1,6 @@
-"""Back office for harvesting: sources are configured here, and queued for a harvest now
-(the scheduler or cron runs it); runs and errors are read-only."""
+"""Back office for harvesting: sources are configured here, checked (their first records read,
+nothing stored) and queued for a harvest now (the scheduler or cron runs it); runs and errors
+are read-only."""
 
 from __future__ import annotations
 
@@ -13,8 +14,11 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from ssehub.core.admin import EditorAccessMixin
-from ssehub.harvest import notify, services
+from ssehub.harvest import notify, preview, services
 from ssehub.harvest.models import RecordState, Run, RunError, Source
+
+# A check reads each source over the network while the editor waits.
+MAX_CHECKED = 5
 
 
 class SourceForm(forms.ModelForm):
@@ -47,7 +51,7 @@ class SourceAdmin(EditorAccessMixin, admin.ModelAdmin):
     list_filter = ("kind", "enabled")
     search_fields = ("name", "url")
     readonly_fields = ("state", "created_at", "requested_at", "requested_full")
-    actions = ("harvest_now", "harvest_again_from_the_start")
+    actions = ("check_sources", "harvest_now", "harvest_again_from_the_start")
 
     @admin.display(description=_("health"))
     def health(self, obj: Source) -> str:
@@ -55,6 +59,31 @@ class SourceAdmin(EditorAccessMixin, admin.ModelAdmin):
 
     def has_harvest_permission(self, request: HttpRequest) -> bool:
         return services.may_request_runs(request.user)
+
+    @admin.action(permissions=["harvest"],
+                  description=_("Check (read the first records, store nothing)"))
+    def check_sources(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:
+        services.require_may_request_runs(request.user)
+        if queryset.count() > MAX_CHECKED:
+            self.message_user(request, gettext(
+                "Only the first %(count)d selected sources are checked at a time.")
+                % {"count": MAX_CHECKED}, messages.WARNING)
+        for source in queryset[:MAX_CHECKED]:
+            out = preview.check(source)
+            if not out.ok:
+                self.message_user(request, gettext("Cannot read %(name)s: %(error)s") % {
+                    "name": source.name, "error": out.error}, messages.ERROR)
+                continue
+            parts = [gettext("Checked %(name)s: %(records)d records read, %(valid)d valid, "
+                             "%(failed)d would fail.") % {
+                "name": source.name, "records": out.records, "valid": out.valid,
+                "failed": out.failed}]
+            parts += [f"{e['record'] or '-'}: {e['error']}" for e in out.errors[:3]]
+            if out.sample:
+                parts.append(gettext("First: %(title)s") % {
+                    "title": out.sample[0]["title"] or out.sample[0]["document"]})
+            self.message_user(request, " ".join(parts),
+                              messages.WARNING if out.failed else messages.SUCCESS)
 
     @admin.action(permissions=["harvest"], description=_("Harvest now (new and changed records)"))
     def harvest_now(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:

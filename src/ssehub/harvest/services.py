@@ -101,6 +101,11 @@ def may_request_runs(user) -> bool:
     return is_editor(user) or bool(user and user.has_perm("harvest.change_source"))
 
 
+def require_may_request_runs(user) -> None:
+    """PermissionDenied unless ``user`` may run and check sources (:func:`may_request_runs`)."""
+    require(may_request_runs(user), _("Only editors may start a harvest."))
+
+
 def request_runs(user, sources: list[Source], *, full: bool = False
                  ) -> tuple[list[Source], list[Source]]:
     """Have ``sources`` harvested at the scheduler's next pass (``ssehub run``) or by cron's
@@ -110,7 +115,7 @@ def request_runs(user, sources: list[Source], *, full: bool = False
     Queued rather than run in the request: a harvest can take hours, and the scheduler and
     cron already run one source at a time with checkpoints. A request for an incremental run
     never cancels a pending full one."""
-    require(may_request_runs(user), _("Only editors may start a harvest."))
+    require_may_request_runs(user)
     requested = [source for source in sources if source.enabled]
     disabled = [source for source in sources if not source.enabled]
     now = timezone.now()

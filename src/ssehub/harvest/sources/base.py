@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ssehub.harvest import conf
+
 if TYPE_CHECKING:
     from ssehub.harvest.models import RecordState, Source
 
@@ -72,10 +74,14 @@ class Harvester:
     # writes; a forked process may not use its parent's).
     read_ahead = False
 
-    def __init__(self, source: Source, *, full: bool = False, lookup: Lookup | None = None):
+    def __init__(self, source: Source, *, full: bool = False, lookup: Lookup | None = None,
+                 page_size: int | None = None):
         self.source = source
         self.options: dict[str, Any] = dict(source.options or {})
         self.full = full
+        # Records or URLs per page where the source has no pages of its own (a check of a
+        # source reads a small first page).
+        self.page_size = page_size or int(conf.get("SSEHUB_HARVEST_PAGE_SIZE"))
         # Known records by identifier: lets a harvester skip fetching pages it already has.
         self.lookup: Lookup = lookup or (lambda ids: {})
 

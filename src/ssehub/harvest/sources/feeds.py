@@ -108,7 +108,7 @@ class FeedHarvester(Harvester):
         position = cursor.get("position", 0) if cursor.get("feed") == feed_hash else 0
         language = language_code(feed.feed.get("language", "") or "")
         entries = list(feed.entries)
-        size = int(conf.get("SSEHUB_HARVEST_PAGE_SIZE"))
+        size = self.page_size
         new_validators = validators_of(response)
         for start, batch in chunks(entries[position:], size):
             end = position + start + len(batch)

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ssehub.core.net import FetchError
-from ssehub.harvest import conf, http
+from ssehub.harvest import http
 from ssehub.harvest.sources.base import Harvester, HarvestError, Page, Record, chunks
 from ssehub.harvest.sources.oai import _country
 
@@ -69,7 +69,7 @@ class MurmurationsHarvester(Harvester):
             entries = [e for e in entries if isinstance(e, dict)]
             index = False
         position = cursor.get("position", 0) if cursor.get("count") == len(entries) else 0
-        size = int(conf.get("SSEHUB_HARVEST_PAGE_SIZE"))
+        size = self.page_size
         for start, batch in chunks(entries[position:], size):
             base = position + start
             if index:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ssehub.core.net import FetchError
-from ssehub.harvest import conf, http
+from ssehub.harvest import http
 from ssehub.harvest.sources.base import Harvester, HarvestError, Page, Record, chunks
 from ssehub.library.ingest.errors import IngestError
 from ssehub.library.ingest.extract import decode_text
@@ -90,7 +90,7 @@ class TabularHarvester(Harvester):
         digest = hashlib.sha256(data).hexdigest()
         rows = rows_from(data, name, str(self.options.get("records") or ""))
         position = cursor.get("position", 0) if cursor.get("file") == digest else 0
-        size = int(conf.get("SSEHUB_HARVEST_PAGE_SIZE"))
+        size = self.page_size
         for start, batch in chunks(rows[position:], size):
             records = [self.record(position + start + i, row) for i, row in enumerate(batch)]
             yield Page(records, {"position": position + start + len(batch), "file": digest},

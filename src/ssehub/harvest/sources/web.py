@@ -118,7 +118,7 @@ class WebHarvester(Harvester):
     def pages(self, cursor: dict[str, Any]) -> Iterator[Page]:
         urls: list[str] = cursor["urls"]
         position = cursor.get("position", 0)
-        size = int(conf.get("SSEHUB_HARVEST_PAGE_SIZE"))
+        size = self.page_size
         for start, batch in chunks(urls[position:], size):
             known = self.lookup(batch)
             records = [self.record(url, known.get(url)) for url in batch]

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from ssehub.core.progress import progress
-from ssehub.harvest import services
+from ssehub.harvest import preview, services
 from ssehub.harvest.models import Kind, Run, Source
 from ssehub.harvest.runner import HarvestBusy, Progress, summary
 from ssehub.harvest.sources import HarvestError
@@ -32,7 +32,8 @@ def _options(pairs: list[str]) -> dict:
 
 
 class Command(BaseCommand):
-    help = "Harvest other platforms: add a source, run it (incremental), show status, list."
+    help = ("Harvest other platforms: add a source, check it (its first records, nothing "
+            "stored), run it (incremental), show status, list.")
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -74,6 +75,14 @@ class Command(BaseCommand):
         status.add_argument("--json", action="store_true")
 
         sub.add_parser("list", help="the configured sources")
+
+        check = sub.add_parser(
+            "check", help="read a source's first records as a run would, store nothing "
+                          "(exit 1 if the source cannot be read or a record would fail)")
+        check.add_argument("names", nargs="+", metavar="NAME")
+        check.add_argument("--records", type=int, default=preview.RECORDS,
+                           help=f"how many records to read (default {preview.RECORDS})")
+        check.add_argument("--json", action="store_true", help="one JSON object per source")
 
     def handle(self, *args, **options):
         return getattr(self, f"do_{options['action']}")(options)
@@ -166,6 +175,35 @@ class Command(BaseCommand):
                                   "'harvest run --due' (or the scheduler) does it")
             if last and last["message"]:
                 self.stdout.write(f"  stopped: {last['message']}")
+
+    def do_check(self, options):
+        if options["records"] < 1:
+            raise CommandError("--records must be at least 1")
+        problems = 0
+        for source in self._sources(options["names"]):
+            out = preview.check(source, records=options["records"])
+            problems += not out.ok or out.failed > 0
+            if options["json"]:
+                self.stdout.write(json.dumps(out.as_dict(), ensure_ascii=False))
+                continue
+            if not out.ok:
+                self.stdout.write(f"{out.source}: cannot be read: {out.error}")
+                continue
+            total = "" if out.total is None else f" of {out.total}"
+            self.stdout.write(f"{out.source}: {out.records} records read{total}: {out.valid} "
+                              f"valid, {out.deleted} deleted, {out.failed} would fail")
+            for note in out.notes:
+                self.stdout.write(f"  note: {note}")
+            for error in out.errors:
+                self.stdout.write(f"  {error['record'] or '-'}: {error['error']}")
+            for sample in out.sample:
+                what = sample["title"] or sample["document"]
+                details = ", ".join(filter(None, [sample["type"], sample["date"],
+                                                  "/".join(sample["languages"])]))
+                self.stdout.write(f"  ok {sample['record']}: {what}"
+                                  + (f" ({details})" if details else ""))
+        if problems:
+            sys.exit(1)
 
     def do_list(self, options):
         for source in Source.objects.all():
