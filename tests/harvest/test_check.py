@@ -7,7 +7,7 @@ import io
 import json
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from ssehub.harvest import preview, services
 from ssehub.harvest.models import Checkpoint, RecordState, Run, Source
@@ -88,11 +88,11 @@ def test_a_mapping_that_misses_the_title_is_caught_before_a_run(tmp_path):
     assert nothing_stored()
 
 
-def test_bad_arguments(db):
-    with pytest.raises(Exception, match="no source named nope"):
+def test_bad_arguments():
+    with pytest.raises(CommandError, match="no source named nope"):
         check("nope")
     services.add_source("oai", "repo", "http://127.0.0.1:9/oai")
-    with pytest.raises(Exception, match="--records must be at least 1"):
+    with pytest.raises(CommandError, match="--records must be at least 1"):
         check("repo", "--records", "0")
 
 
