@@ -61,3 +61,17 @@ def harvest(db):
         return summary(run_source(source, full=full))
 
     return run
+
+
+@pytest.fixture
+def staff_editor(editor):
+    editor.is_staff = True  # editors work in the back office (``ssehub role`` sets this)
+    editor.save(update_fields=["is_staff"])
+    return editor
+
+
+def post_action(client, action: str, *sources: Source) -> str:
+    """An action of the sources' admin list on ``sources``; the page it leads to."""
+    return client.post("/admin/harvest/source/", {
+        "action": action, "_selected_action": [source.pk for source in sources],
+    }, follow=True).content.decode()

@@ -13,10 +13,10 @@ from ssehub.harvest import preview, services
 from ssehub.harvest.models import Checkpoint, RecordState, Run, Source
 from ssehub.library.models import Item
 
+from .conftest import post_action
 from .servers import OAIRecord, generated
 
 pytestmark = pytest.mark.django_db
-CHANGELIST = "/admin/harvest/source/"
 
 
 def check(*args: str) -> tuple[int, str]:
@@ -96,17 +96,13 @@ def test_bad_arguments():
         check("repo", "--records", "0")
 
 
-def test_editors_check_sources_in_the_back_office(oai_server, editor, client):
-    editor.is_staff = True
-    editor.save(update_fields=["is_staff"])
+def test_editors_check_sources_in_the_back_office(oai_server, staff_editor, client):
     good = services.add_source("oai", "good", oai_server(generated(12)).url)
     broken = oai_server(generated(1))
     broken.malformed[0] = b"<OAI-PMH><unclosed></OAI-PMH>"
     bad = services.add_source("oai", "broken", broken.url)
-    client.force_login(editor)
-    html = client.post(CHANGELIST, {"action": "check_sources",
-                                    "_selected_action": [good.pk, bad.pk]},
-                       follow=True).content.decode()
+    client.force_login(staff_editor)
+    html = post_action(client, "check_sources", good, bad)
     assert "Checked good: 10 records read, 10 valid, 0 would fail. First: " in html
     assert "Cannot read broken: the first page: malformed XML" in html
     assert nothing_stored()

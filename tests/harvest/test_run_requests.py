@@ -14,6 +14,7 @@ from ssehub.harvest import services
 from ssehub.harvest.models import Run, Source
 from ssehub.harvest.runner import run_source
 
+from .conftest import post_action
 from .servers import generated
 
 CHANGELIST = "/admin/harvest/source/"
@@ -40,23 +41,14 @@ def harvested(oai_server, db):
     return source, server
 
 
-@pytest.fixture
-def staff_editor(editor):
-    editor.is_staff = True  # editors work in the back office (``ssehub role`` sets this)
-    editor.save(update_fields=["is_staff"])
-    return editor
-
-
 def test_an_editor_asks_for_a_harvest_in_the_back_office_and_the_next_due_pass_runs_it(
         harvested, staff_editor, client, settings):
     source, server = harvested
     settings.SSEHUB_SCHEDULER_INTERVAL = 300
     client.force_login(staff_editor)
     assert 'value="harvest_now"' in client.get(CHANGELIST).content.decode()
-    page = client.post(CHANGELIST, {"action": "harvest_now", "_selected_action": [source.pk]},
-                       follow=True)
     assert ("Harvest requested for repo: it will run at the next &#x27;ssehub harvest run "
-            "--due&#x27;, or within 5 minutes") in page.content.decode()
+            "--due&#x27;, or within 5 minutes") in post_action(client, "harvest_now", source)
     source.refresh_from_db()
     assert source.requested_at is not None and not source.requested_full
     assert services.status(source)["requested"] == "incremental"
@@ -76,8 +68,7 @@ def test_an_editor_asks_for_a_harvest_in_the_back_office_and_the_next_due_pass_r
 def test_a_full_request_reads_every_record_again(harvested, staff_editor, client):
     source, server = harvested
     client.force_login(staff_editor)
-    client.post(CHANGELIST, {"action": "harvest_again_from_the_start",
-                             "_selected_action": [source.pk]})
+    post_action(client, "harvest_again_from_the_start", source)
     source.refresh_from_db()
     assert source.requested_full and services.status(source)["requested"] == "full"
     [out] = run_due()
@@ -123,9 +114,7 @@ def test_disabled_sources_are_not_requested_and_the_editor_is_told(harvested, st
     off = services.add_source("oai", "off", oai_server(generated(1)).url)
     Source.objects.filter(pk=off.pk).update(enabled=False)
     client.force_login(staff_editor)
-    html = client.post(CHANGELIST, {"action": "harvest_now",
-                                    "_selected_action": [source.pk, off.pk]},
-                       follow=True).content.decode()
+    html = post_action(client, "harvest_now", source, off)
     assert "Harvest requested for repo: it will run" in html
     assert "Not requested, because it is disabled: off." in html
     off.refresh_from_db()
@@ -155,7 +144,7 @@ def test_staff_without_the_editor_role_get_no_harvest_action(harvested, plain_us
     assert page.status_code == 200 and 'value="harvest_now"' not in page.content.decode()
     assert 'value="check_sources"' not in page.content.decode()
     source, _server = harvested
-    client.post(CHANGELIST, {"action": "harvest_now", "_selected_action": [source.pk]})
+    post_action(client, "harvest_now", source)
     source.refresh_from_db()
     assert source.requested_at is None
 

@@ -19,8 +19,9 @@ logger = logging.getLogger(__name__)
 def run_due_harvests() -> None:
     from ssehub.harvest import services
 
-    for _run in services.run_many(services.due_sources()):  # a generator: runs as it is read
-        pass
+    runs = list(services.run_many(services.due_sources()))  # a generator: runs as it is read
+    if runs:
+        logger.info("scheduler: %d due harvests run", len(runs))
 
 
 def send_due_survey_reminders() -> None:
