@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -107,3 +108,17 @@ def test_editors_check_sources_in_the_back_office(oai_server, staff_editor, clie
     assert "Cannot read broken: the first page: malformed XML" in html
     assert nothing_stored()
     assert Source.objects.count() == 2
+
+
+def test_a_busy_server_is_reported_at_once_not_waited_for(oai_server, settings):
+    settings.SSEHUB_HARVEST_MAX_SLEEP = 30  # a run would sleep through the Retry-After
+    server = oai_server(generated(3))
+    server.unavailable[0] = 1  # one 503 with Retry-After: 1
+    source = services.add_source("oai", "repo", server.url)
+    started = time.monotonic()
+    out = preview.check(source)
+    assert not out.ok and "503" in out.error
+    assert time.monotonic() - started < 1  # no retry, no sleep
+    assert len(server.requests) == 1
+    out = preview.check(source)  # the server has recovered
+    assert out.ok and out.valid == 3

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from ssehub.core.net import (
     FetchError,
@@ -24,7 +26,20 @@ from ssehub.harvest import conf
 logger = logging.getLogger(__name__)
 
 __all__ = ["FetchError", "HTTPStatusError", "Response", "TransportError", "backoff", "get",
-           "get_with_retries", "parse_retry_after"]
+           "get_with_retries", "parse_retry_after", "single_attempt"]
+
+_SINGLE_ATTEMPT: ContextVar[bool] = ContextVar("harvest_single_attempt", default=False)
+
+
+@contextmanager
+def single_attempt() -> Iterator[None]:
+    """Inside, :func:`get_with_retries` tries once: a check of a source answers while someone
+    waits, and must say "503" rather than sleep through a server's Retry-After."""
+    token = _SINGLE_ATTEMPT.set(True)
+    try:
+        yield
+    finally:
+        _SINGLE_ATTEMPT.reset(token)
 
 
 def backoff(attempt: int, retry_after: float | None) -> float:
@@ -43,7 +58,7 @@ def get_with_retries(
 
     Refusals (private address, size limit, 404) are not retried: they will not get better.
     """
-    attempts = max(1, int(conf.get("SSEHUB_HARVEST_RETRIES")))
+    attempts = 1 if _SINGLE_ATTEMPT.get() else max(1, int(conf.get("SSEHUB_HARVEST_RETRIES")))
     for attempt in range(attempts):
         try:
             return get(url, headers=headers, max_bytes=max_bytes)

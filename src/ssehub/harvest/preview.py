@@ -14,6 +14,7 @@ from typing import Any
 
 from ssehub.core.i18n import pick
 from ssehub.core.net import FetchError
+from ssehub.harvest import http
 from ssehub.harvest.models import Source
 from ssehub.harvest.sources import HarvestError, Record, harvester_class
 from ssehub.library.metadata import MetadataError, from_dict
@@ -44,14 +45,16 @@ class Preview:
 def check(source: Source, *, records: int = RECORDS) -> Preview:
     """Read the first ``records`` records of ``source`` from the start (as ``--full`` would)
     and validate them as the run would; nothing is written. Fetches go through the same
-    guarded client as a run (private addresses refused unless allow-listed, retries)."""
+    guarded client as a run (private addresses refused unless allow-listed), each tried once:
+    someone is waiting, and a server that is down or busy is what they need to hear."""
     harvester = harvester_class(source.kind)(source, full=True, page_size=records)
     try:
-        stream = harvester.pages(harvester.start())
-        try:
-            page = next(stream, None)
-        finally:
-            stream.close()
+        with http.single_attempt():
+            stream = harvester.pages(harvester.start())
+            try:
+                page = next(stream, None)
+            finally:
+                stream.close()
     except (HarvestError, FetchError) as exc:
         return Preview(source=source.name, ok=False, error=str(exc))
     if page is None:
