@@ -16,6 +16,7 @@ from ssehub.core.i18n import pick
 from ssehub.core.net import FetchError
 from ssehub.harvest import http
 from ssehub.harvest.models import Source
+from ssehub.harvest.runner import UNTITLED, untitled
 from ssehub.harvest.sources import HarvestError, Record, harvester_class
 from ssehub.library.metadata import MetadataError, from_dict
 
@@ -80,8 +81,8 @@ def _problem(record: Record) -> str:
         return record.error
     if record.deleted or record.data is not None:  # a page is extracted when it is stored
         return ""
-    if not record.metadata.get("title"):
-        return "record without a title"
+    if untitled(record):
+        return UNTITLED
     try:
         from_dict(dict(record.metadata))
     except MetadataError as exc:

@@ -360,8 +360,8 @@ class Harvest:
             return outcome, ""
         if record.not_modified and item is not None:
             return "unchanged", ""
-        if record.data is None and not record.metadata.get("title"):
-            return pipeline.FAILED, "record without a title"
+        if untitled(record):
+            return pipeline.FAILED, UNTITLED
         result = self._ingest(record, item)
         if result.status == pipeline.FAILED:
             return pipeline.FAILED, result.reason
@@ -467,6 +467,15 @@ def _document_metadata(record: Record) -> dict[str, Any]:
     if extracted.abstract:
         out["abstract"] = extracted.abstract
     return out
+
+
+UNTITLED = "record without a title"
+
+
+def untitled(record: Record) -> bool:
+    """A metadata-only record with no title: the run skips it with :data:`UNTITLED` (a
+    document's title comes from its text when it is extracted)."""
+    return record.data is None and not record.metadata.get("title")
 
 
 def run_source(source: Source, *, full: bool = False, progress: Progress | None = None) -> Run:

@@ -119,10 +119,9 @@ def request_runs(user, sources: list[Source], *, full: bool = False
     requested = [source for source in sources if source.enabled]
     disabled = [source for source in sources if not source.enabled]
     now = timezone.now()
-    chosen = Source.objects.filter(pk__in=[source.pk for source in requested])
-    chosen.update(requested_at=now)
-    if full:
-        chosen.update(requested_full=True)
+    # A full request is kept by an incremental one: requested_full is only ever set here.
+    Source.objects.filter(pk__in=[source.pk for source in requested]).update(
+        requested_at=now, **({"requested_full": True} if full else {}))
     for source in requested:
         source.requested_at = now
         source.requested_full = source.requested_full or full
