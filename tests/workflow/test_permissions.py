@@ -179,6 +179,42 @@ def test_status_transitions(actor, frm, to, allowed, org, request):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("frm,to,allowed", TRANSITIONS)
+@pytest.mark.parametrize("actor", ROLES, indirect=True)
+def test_many_at_once_follow_the_same_rules_all_or_nothing(actor, frm, to, allowed, org,
+                                                            other_org, request):
+    """``change_status_many`` (a harvest source cleared): the rules of one by one; if one
+    move is refused (here the other organisation's draft, for a contributor), none is made."""
+    role = request.node.callspec.params["actor"]
+    items = [_item(org, frm), _item(org, frm), _item(other_org, frm)]
+    ids = [item.pk for item in items]
+    if role in allowed and role != "contributor":
+        assert services.change_status_many(ids, to, actor=actor, note="checked") == 3
+        assert services.change_status_many(ids, to, actor=actor) == 0  # already there
+        assert set(Item.objects.filter(pk__in=ids).values_list("status", flat=True)) == {to}
+        changes = [item.status_changes.last() for item in items]
+        assert {(c.from_status, c.to_status, c.changed_by, c.note) for c in changes} == {
+            (frm, to, actor, "checked")}
+        assert {item.status_changed_by for item in Item.objects.filter(pk__in=ids)} == {actor}
+    else:
+        with pytest.raises(PermissionDenied):
+            services.change_status_many(ids, to, actor=actor)
+        assert set(Item.objects.filter(pk__in=ids).values_list("status", flat=True)) == {frm}
+
+
+@pytest.mark.django_db
+def test_many_at_once_by_the_system_on_behalf_of_a_user_are_recorded_as_theirs(org, editor):
+    items = [_item(org, Status.DRAFT), _item(org, Status.PUBLISHED)]
+    done = services.change_status_many([item.pk for item in items], Status.WITHDRAWN,
+                                       on_behalf_of=editor, note="source cleared")
+    assert done == 2  # a draft too, which no role may withdraw one by one
+    assert {(c.to_status, c.changed_by) for c in
+            [item.status_changes.last() for item in items]} == {(Status.WITHDRAWN, editor)}
+    with pytest.raises(ValueError):
+        services.change_status_many([items[0].pk], "archived")
+
+
+@pytest.mark.django_db
 def test_unknown_status_is_refused(org, editor):
     item = _item(org)
     with pytest.raises(ValueError):

@@ -7,15 +7,18 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from ssehub.core.admin import EditorAccessMixin
-from ssehub.harvest import notify, preview, services
+from ssehub.harvest import clearing, notify, preview, services
 from ssehub.harvest.models import RecordState, Run, RunError, Source
+from ssehub.harvest.runner import HarvestBusy
 
 # A check reads each source over the network while the editor waits.
 MAX_CHECKED = 5
@@ -51,7 +54,7 @@ class SourceAdmin(EditorAccessMixin, admin.ModelAdmin):
     list_filter = ("kind", "enabled")
     search_fields = ("name", "url")
     readonly_fields = ("state", "created_at", "requested_at", "requested_full")
-    actions = ("check_sources", "harvest_now", "harvest_again_from_the_start")
+    actions = ("check_sources", "harvest_now", "harvest_again_from_the_start", "clear_sources")
 
     @admin.display(description=_("health"))
     def health(self, obj: Source) -> str:
@@ -59,6 +62,9 @@ class SourceAdmin(EditorAccessMixin, admin.ModelAdmin):
 
     def has_harvest_permission(self, request: HttpRequest) -> bool:
         return services.may_request_runs(request.user)
+
+    def has_clear_permission(self, request: HttpRequest) -> bool:
+        return clearing.may_clear(request.user)
 
     @admin.action(permissions=["harvest"],
                   description=_("Check (read the first records, store nothing)"))
@@ -94,6 +100,59 @@ class SourceAdmin(EditorAccessMixin, admin.ModelAdmin):
     def harvest_again_from_the_start(self, request: HttpRequest,
                                      queryset: QuerySet[Source]) -> None:
         self._request(request, queryset, full=True)
+
+    @admin.action(permissions=["clear"],
+                  description=_("Withdraw the items harvested from these sources (and disable "
+                                "them)"))
+    def clear_sources(self, request: HttpRequest,
+                      queryset: QuerySet[Source]) -> TemplateResponse | None:
+        """Asks first, on a page that says how many items each source would lose (as
+        Django's own delete action does); then clears each source (``harvest.clearing``)."""
+        plans = [clearing.plan(source) for source in queryset]
+        if request.POST.get("post") != "yes":
+            context = {**self.admin_site.each_context(request), "opts": self.model._meta,
+                       "title": gettext("Withdraw the items of these harvest sources?"),
+                       "plans": plans, "queryset": queryset,
+                       "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME}
+            return TemplateResponse(request, "harvest/admin/clear_confirmation.html", context)
+        for planned in plans:
+            try:
+                done = clearing.clear(request.user, planned.source)
+            except HarvestBusy as exc:
+                self.message_user(request, gettext("Not cleared: %(reason)s") % {
+                    "reason": exc}, messages.ERROR)
+                continue
+            self.message_user(request, ngettext(
+                "Cleared %(name)s: %(count)d item withdrawn; the source is disabled.",
+                "Cleared %(name)s: %(count)d items withdrawn; the source is disabled.",
+                len(done.withdraw)) % {"name": done.source.name, "count": len(done.withdraw)},
+                messages.SUCCESS)
+        return None
+
+    def get_deleted_objects(self, objs, request: HttpRequest):
+        """Django's list of what a deletion takes, and what it does to the library: the
+        items the sources brought in are withdrawn (``harvest.clearing.remove``). A source
+        being harvested cannot be deleted until its run ends."""
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(
+            objs, request)
+        plans = [clearing.plan(source) for source in objs]
+        protected = [*protected, *(planned.busy for planned in plans if planned.busy)]
+        withdrawn = sum(len(planned.withdraw) for planned in plans)
+        if withdrawn:
+            model_count[gettext("items harvested from it, withdrawn (not deleted)")] = withdrawn
+            if not clearing.may_clear(request.user):
+                perms_needed.add(gettext("withdrawing published items (editors only)"))
+        return deleted, model_count, perms_needed, protected
+
+    def delete_model(self, request: HttpRequest, obj: Source) -> None:
+        try:
+            clearing.remove(request.user, obj)
+        except HarvestBusy as exc:  # a run began after the confirmation page
+            raise PermissionDenied(str(exc)) from exc
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:
+        for source in queryset:
+            self.delete_model(request, source)
 
     def _request(self, request: HttpRequest, queryset: QuerySet[Source], *, full: bool) -> None:
         requested, disabled = services.request_runs(request.user, list(queryset), full=full)

@@ -28,6 +28,13 @@ class Kind(models.TextChoices):
     MURMURATIONS = "murmurations", _("Murmurations profiles")
 
 
+def removal_note(name: str) -> str:
+    """The status-trail note of items withdrawn because their source ``name`` was removed
+    (``harvest.clearing.remove``): a source added again under that name brings back exactly
+    these, not items an editor withdrew (``runner.Harvest``)."""
+    return f"harvest source {name} removed"
+
+
 class Source(models.Model):
     name = models.SlugField(_("name"), max_length=100, unique=True)
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)

@@ -25,16 +25,24 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from ssehub.core import bulk
 from ssehub.harvest import notify, readahead
-from ssehub.harvest.models import Checkpoint, RecordState, Run, RunError, Source
+from ssehub.harvest.models import (
+    Checkpoint,
+    RecordState,
+    Run,
+    RunError,
+    Source,
+    removal_note,
+)
 from ssehub.harvest.sources import HarvestError, Record, harvester_class
 from ssehub.library import services
 from ssehub.library.ingest import pipeline
 from ssehub.library.ingest.inputs import Input
-from ssehub.library.models import Item, Status
+from ssehub.library.models import Item, Status, StatusChange
 from ssehub.search import follower
 
 logger = logging.getLogger(__name__)
@@ -78,14 +86,23 @@ def _alive(run: Run) -> bool:
     return True
 
 
+def running(source: Source) -> Run | None:
+    """The run of ``source`` that a live process is carrying out now, if any."""
+    checkpoint = Checkpoint.objects.filter(source=source).select_related("run").first()
+    if checkpoint is not None and checkpoint.run.outcome == Run.Outcome.RUNNING and _alive(
+            checkpoint.run):
+        return checkpoint.run
+    return None
+
+
 def _begin(source: Source, full: bool) -> tuple[Run, dict[str, Any] | None]:
     """The run to work on: the interrupted one (resumed at its checkpoint) or a new one."""
+    if (live := running(source)) is not None:
+        raise HarvestBusy(f"{source.name} is being harvested by process {live.pid}")
     checkpoint = Checkpoint.objects.filter(source=source).select_related("run").first()
     if checkpoint is not None and checkpoint.run.outcome in (Run.Outcome.RUNNING,
                                                              Run.Outcome.PARTIAL):
         run = checkpoint.run
-        if run.outcome == Run.Outcome.RUNNING and _alive(run):
-            raise HarvestBusy(f"{source.name} is being harvested by process {run.pid}")
         run.resumes += 1
         run.outcome = Run.Outcome.RUNNING
         run.finished_at = None
@@ -219,6 +236,12 @@ class Harvest:
                 "validators": record.validators,
             } for record, result in zip(records, results, strict=True)
                 if self._tally(record, result)])
+            matched = {result.id: result.status for result in results
+                       if result.id and result.status not in (pipeline.CREATED, pipeline.FAILED)}
+            for item_id in self._restore_removed(list(matched)):
+                if matched[item_id] == pipeline.UNCHANGED:  # its status changed
+                    self.run.unchanged -= 1
+                    self.run.updated += 1
 
         self._batch("a batch", records, {}, store)
 
@@ -372,6 +395,9 @@ class Harvest:
             services.change_status(item, self.source.item_status,
                                    note=f"restored at source {self.source.name}")
             outcome = "updated"
+        elif (state is None and result.status != pipeline.CREATED
+              and self._restore_removed([item.pk])):
+            outcome = "updated"
         self._keep(state, record, item, deleted=False)
         return outcome, ""
 
@@ -399,6 +425,22 @@ class Harvest:
             source = Input(label=record.identifier, metadata=metadata,
                            source_url=record.source_url, record=record.identifier)
         return pipeline.ingest_one(source, self.options)
+
+    def _restore_removed(self, item_ids: list[int]) -> list[int]:
+        """Items that the removal of a source of this name withdrew (the last entry of their
+        status trail says so), met again as new records: the source was added again, and
+        they come back with it. Items an editor withdrew stay withdrawn. Those that came back."""
+        if not item_ids:
+            return []
+        last_note = Subquery(StatusChange.objects.filter(item=OuterRef("pk"))
+                             .order_by("-changed_at", "-id").values("note")[:1])
+        back = list(Item.objects.filter(pk__in=item_ids, status=Status.WITHDRAWN)
+                    .annotate(last_note=last_note)
+                    .filter(last_note=removal_note(self.source.name))
+                    .values_list("pk", flat=True))
+        services.change_status_many(back, self.source.item_status,
+                                    note=f"restored at source {self.source.name}")
+        return back
 
     def _keep(self, state: RecordState | None, record: Record, item: Item | None, *,
               deleted: bool) -> None:

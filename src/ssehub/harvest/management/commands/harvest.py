@@ -1,4 +1,5 @@
-"""``ssehub harvest add|run|status|list``: a thin shell over ``ssehub.harvest.services``."""
+"""``ssehub harvest add|run|status|list|check|clear|remove``: a thin shell over
+``ssehub.harvest.services`` and ``ssehub.harvest.clearing``."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from ssehub.core.progress import progress
-from ssehub.harvest import preview, services
+from ssehub.harvest import clearing, preview, services
 from ssehub.harvest.models import Kind, Run, Source
 from ssehub.harvest.runner import HarvestBusy, Progress, summary
 from ssehub.harvest.sources import HarvestError
@@ -33,7 +34,8 @@ def _options(pairs: list[str]) -> dict:
 
 class Command(BaseCommand):
     help = ("Harvest other platforms: add a source, check it (its first records, nothing "
-            "stored), run it (incremental), show status, list.")
+            "stored), run it (incremental), show status, list, withdraw what a source brought "
+            "in (clear) or remove it.")
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -83,6 +85,15 @@ class Command(BaseCommand):
         check.add_argument("--records", type=int, default=preview.RECORDS,
                            help=f"how many records to read (default {preview.RECORDS})")
         check.add_argument("--json", action="store_true", help="one JSON object per source")
+
+        for name, text in (
+                ("clear", "withdraw the items a source brought in and disable it (says what it "
+                          "would do; --yes does it)"),
+                ("remove", "clear a source, then delete it (says what it would do; --yes does "
+                           "it)")):
+            action = sub.add_parser(name, help=text)
+            action.add_argument("names", nargs="+", metavar="NAME")
+            action.add_argument("--yes", action="store_true", help="do it")
 
     def handle(self, *args, **options):
         return getattr(self, f"do_{options['action']}")(options)
@@ -210,3 +221,34 @@ class Command(BaseCommand):
             flag = "" if source.enabled else " (disabled)"
             self.stdout.write(f"{source.name}\t{source.kind}\t{source.url}\t"
                               f"every {source.interval_hours} h{flag}")
+
+    def do_clear(self, options):
+        self._clear(options, clearing.clear, "cleared", "disabled")
+
+    def do_remove(self, options):
+        self._clear(options, clearing.remove, "removed", "deleted")
+
+    def _clear(self, options, act, did: str, then: str) -> None:
+        """Say what clearing each source would withdraw and keep; with --yes, do it."""
+        busy = 0
+        for source in self._sources(options["names"]):
+            planned = clearing.plan(source)
+            kept = (f"; {planned.kept} kept (delivered from elsewhere too)" if planned.kept
+                    else "")
+            if planned.busy:
+                busy += 1
+                self.stdout.write(f"{source.name}: not {did}: {planned.busy}")
+            elif not options["yes"]:
+                self.stdout.write(f"{source.name}: would withdraw {len(planned.withdraw)} "
+                                  f"items{kept}; nothing done (add --yes)")
+            else:
+                try:
+                    done = act(clearing.SYSTEM, source)
+                except HarvestBusy as exc:
+                    busy += 1
+                    self.stdout.write(f"{source.name}: not {did}: {exc}")
+                    continue
+                self.stdout.write(f"{source.name}: {did}: {len(done.withdraw)} items "
+                                  f"withdrawn{kept}; the source is {then}")
+        if busy:
+            sys.exit(1)
