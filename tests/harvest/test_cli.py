@@ -116,5 +116,8 @@ def test_status_page_lists_sources_and_hides_errors_from_the_public(oai_server, 
     assert page.status_code == 200
     html = page.content.decode()
     assert "repo" in html and "record without a title" not in html
+    assert '<a href="/search/?source=repo" title="Search its items">2</a>' in html
+    found = client.get("/search/", {"source": "repo"}).content.decode()
+    assert "2 results</h2>" in found  # the link leads to them (the untitled record failed)
     client.force_login(admin_user)
     assert "record without a title" in client.get("/harvest/").content.decode()
