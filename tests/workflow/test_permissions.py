@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from ssehub.library import services
-from ssehub.library.models import Item, ItemVersion, Status
+from ssehub.library.models import Item, ItemVersion, Status, StatusChange
 
 META = {"title": {"en": "Worker cooperatives and decent work"}, "type": "report"}
 
@@ -212,6 +212,19 @@ def test_many_at_once_by_the_system_on_behalf_of_a_user_are_recorded_as_theirs(o
             [item.status_changes.last() for item in items]} == {(Status.WITHDRAWN, editor)}
     with pytest.raises(ValueError):
         services.change_status_many([items[0].pk], "archived")
+
+
+@pytest.mark.django_db
+def test_many_at_once_takes_more_ids_than_a_statement_may_bind(org, monkeypatch):
+    """A large source's ids are read and written a chunk at a time: 70,000 ids in one IN
+    list pass PostgreSQL's 65,535 bind parameters (this test runs on both databases)."""
+    items = [_item(org, Status.PUBLISHED) for _ in range(3)]
+    ids = [*range(10**7, 10**7 + 70_000), *(item.pk for item in items), items[0].pk]
+    assert services.change_status_many(ids, Status.WITHDRAWN) == 3
+    assert StatusChange.objects.filter(to_status=Status.WITHDRAWN).count() == 3
+    monkeypatch.setattr(services, "STATUS_CHUNK", 2)  # chunks that split the three
+    assert services.change_status_many(ids, Status.PUBLISHED) == 3
+    assert set(Item.objects.values_list("status", flat=True)) == {Status.PUBLISHED}
 
 
 @pytest.mark.django_db
