@@ -14,6 +14,7 @@ from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 
+from ssehub.harvest import admin as harvest_admin
 from ssehub.harvest import clearing, services
 from ssehub.harvest.models import Checkpoint, RecordState, Run, Source
 from ssehub.harvest.runner import HarvestBusy, run_source
@@ -173,11 +174,17 @@ def test_an_editor_clears_sources_in_the_back_office_after_a_confirmation_page(
 
 
 def test_deleting_a_source_in_the_back_office_says_and_does_what_happens_to_its_items(
-        sources, admin_user, client):
+        sources, admin_user, client, monkeypatch):
     repo, _mirror, _server = sources
     client.force_login(admin_user)
     page = client.get(f"{CHANGELIST}{repo.pk}/delete/").content.decode()
     assert "Items harvested from it, withdrawn (not deleted): 7" in page
+    assert page.count("Harvested record: <a") == 12
+    # A large source's provenance rows are counted, not listed one by one.
+    monkeypatch.setattr(harvest_admin, "MAX_LISTED", 10)
+    page = client.get(f"{CHANGELIST}{repo.pk}/delete/").content.decode()
+    assert "Harvested records: 12" in page and "Harvested record: <a" not in page
+    assert "Harvest source: <a" in page
     client.post(f"{CHANGELIST}{repo.pk}/delete/", {"post": "yes"})
     assert not Source.objects.filter(pk=repo.pk).exists()
     assert Item.objects.filter(status=Status.WITHDRAWN).count() == 7

@@ -22,6 +22,8 @@ from ssehub.harvest.runner import HarvestBusy
 
 # A check reads each source over the network while the editor waits.
 MAX_CHECKED = 5
+# Rows a delete confirmation lists one by one before it only counts them.
+MAX_LISTED = 100
 
 
 class SourceForm(forms.ModelForm):
@@ -135,6 +137,10 @@ class SourceAdmin(EditorAccessMixin, admin.ModelAdmin):
         being harvested cannot be deleted until its run ends."""
         deleted, model_count, perms_needed, protected = super().get_deleted_objects(
             objs, request)
+        if _entries(deleted) > MAX_LISTED:
+            # A source's thousands of provenance rows, one link each, made a page of
+            # megabytes: the sources are listed, and the summary above counts the rest.
+            deleted = [entry for entry in deleted if not isinstance(entry, list)]
         plans = [clearing.plan(source) for source in objs]
         protected = [*protected, *(planned.busy for planned in plans if planned.busy)]
         withdrawn = sum(len(planned.withdraw) for planned in plans)
@@ -167,6 +173,11 @@ class SourceAdmin(EditorAccessMixin, admin.ModelAdmin):
                 "Not requested, because it is disabled: %(names)s.",
                 "Not requested, because they are disabled: %(names)s.", len(disabled),
             ) % {"names": ", ".join(s.name for s in disabled)}, messages.WARNING)
+
+
+def _entries(nested: list) -> int:
+    """How many rows Django's nested list of what a deletion takes names."""
+    return sum(_entries(entry) if isinstance(entry, list) else 1 for entry in nested)
 
 
 def _when() -> str:
