@@ -130,6 +130,16 @@ def test_removing_a_source_clears_it_and_adding_it_again_brings_back_what_the_re
     assert services.status(again)["items"] == 11
 
 
+def test_a_source_cleared_then_removed_and_added_again_brings_its_items_back(sources):
+    """data.gov's way (clear, then delete) followed by a fresh start under the same name."""
+    repo, _mirror, server = sources
+    clearing.clear(clearing.SYSTEM, repo)
+    assert len(clearing.remove(clearing.SYSTEM, repo).withdraw) == 0  # nothing left to withdraw
+    run = run_source(services.add_source("oai", "repo", server.url))
+    assert (run.outcome, run.created, run.updated) == ("complete", 0, 7)
+    assert not Item.objects.filter(status=Status.WITHDRAWN).exists()
+
+
 def test_a_source_being_harvested_is_neither_cleared_nor_deleted(sources, admin_user, client):
     repo, _mirror, _server = sources
     other = subprocess.Popen(["sleep", "60"])  # a live process that "runs" the harvest

@@ -10,7 +10,8 @@ datasets are left orphaned", data.gov#4000, #5700; the clean-up there is a scrip
   would otherwise bring everything back within the hour) and forgets where its incremental
   runs start, so enabling it again harvests it afresh and brings its items back;
 - **removing** a source clears it first, in the same transaction, then deletes it. Its items
-  keep its name; a source added again under that name brings back those its removal withdrew.
+  keep its name; a source added again under that name brings back those that clearing or
+  removing it withdrew.
 
 An item is the source's to withdraw when a harvest made it and no other source still delivers
 it: an upload that one of its records matched (the same DOI) stays published, and so does an
@@ -26,7 +27,13 @@ from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from ssehub.core.roles import is_editor, require
-from ssehub.harvest.models import Checkpoint, RecordState, Source, removal_note
+from ssehub.harvest.models import (
+    Checkpoint,
+    RecordState,
+    Source,
+    clearing_note,
+    removal_note,
+)
 from ssehub.harvest.runner import HarvestBusy, running
 from ssehub.library import services as library
 from ssehub.library.models import Item, Status
@@ -72,7 +79,7 @@ def clear(user, source: Source, *, note: str = "") -> Plan:
     Raises PermissionDenied for anyone but an editor, HarvestBusy while a run is going on."""
     if user is not SYSTEM:
         require(may_clear(user), _("Only editors may withdraw the items of a harvest source."))
-    return _clear(user, source, note or f"harvest source {source.name} cleared")
+    return _clear(user, source, note or clearing_note(source.name))
 
 
 def may_remove(user, source: Source) -> bool:

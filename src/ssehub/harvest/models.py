@@ -28,10 +28,17 @@ class Kind(models.TextChoices):
     MURMURATIONS = "murmurations", _("Murmurations profiles")
 
 
+def clearing_note(name: str) -> str:
+    """The status-trail note of items withdrawn because their source ``name`` was cleared
+    (``harvest.clearing.clear``)."""
+    return f"harvest source {name} cleared"
+
+
 def removal_note(name: str) -> str:
-    """The status-trail note of items withdrawn because their source ``name`` was removed
-    (``harvest.clearing.remove``): a source added again under that name brings back exactly
-    these, not items an editor withdrew (``runner.Harvest``)."""
+    """The note of items withdrawn because their source ``name`` was removed (cleared, then
+    deleted: ``harvest.clearing.remove``). A source added again under that name brings back
+    the items one of these two notes ends the trail of, not items an editor withdrew
+    (``runner.Harvest``)."""
     return f"harvest source {name} removed"
 
 

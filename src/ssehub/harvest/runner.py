@@ -36,6 +36,7 @@ from ssehub.harvest.models import (
     Run,
     RunError,
     Source,
+    clearing_note,
     removal_note,
 )
 from ssehub.harvest.sources import HarvestError, Record, harvester_class
@@ -427,16 +428,18 @@ class Harvest:
         return pipeline.ingest_one(source, self.options)
 
     def _restore_removed(self, item_ids: list[int]) -> list[int]:
-        """Items that the removal of a source of this name withdrew (the last entry of their
-        status trail says so), met again as new records: the source was added again, and
-        they come back with it. Items an editor withdrew stay withdrawn. Those that came back."""
+        """Items that clearing or removing a source of this name withdrew (the last entry of
+        their status trail says so), met again as new records: the source was removed and
+        added again, and they come back with it. Items an editor withdrew stay withdrawn.
+        Those that came back."""
         if not item_ids:
             return []
         last_note = Subquery(StatusChange.objects.filter(item=OuterRef("pk"))
                              .order_by("-changed_at", "-id").values("note")[:1])
         back = list(Item.objects.filter(pk__in=item_ids, status=Status.WITHDRAWN)
                     .annotate(last_note=last_note)
-                    .filter(last_note=removal_note(self.source.name))
+                    .filter(last_note__in=[clearing_note(self.source.name),
+                                           removal_note(self.source.name)])
                     .values_list("pk", flat=True))
         services.change_status_many(back, self.source.item_status,
                                     note=f"restored at source {self.source.name}")
