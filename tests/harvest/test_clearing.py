@@ -79,6 +79,8 @@ def test_clear_says_what_it_would_do_then_withdraws_only_what_the_source_alone_b
     repo.refresh_from_db()
     assert (repo.enabled, repo.state, repo.is_due()) == (False, {}, False)
     assert services.status(repo)["withdrawn"] == 7
+    assert services.health_label(repo) == "ok · disabled"
+    assert "ok · disabled" in client.get("/harvest/").content.decode()
     # Off the public side, and reported deleted to whoever harvests the hub.
     hits = search.search(search.SearchParams(q="cooperatives")).results
     assert not {hit.id for hit in hits} & set(

@@ -182,8 +182,11 @@ HEALTH_LABELS = {
 
 
 def health_label(source: Source) -> str:
-    """:func:`health` in the reader's language, and whether a run is requested."""
+    """:func:`health` in the reader's language, and whether the source is disabled or a run
+    is requested."""
     label = str(HEALTH_LABELS[health(source)])
+    if not source.enabled:  # a cleared source, or one switched off: not harvested any more
+        label = f"{label} · {_('disabled')}"
     if source.requested_at is not None:
         queued = (_("full re-harvest requested") if source.requested_full
                   else _("harvest requested"))
