@@ -186,7 +186,8 @@ def health_label(source: Source) -> str:
     is requested."""
     label = str(HEALTH_LABELS[health(source)])
     if not source.enabled:  # a cleared source, or one switched off: not harvested any more
-        label = f"{label} · {_('disabled')}"
+        disabled = _("disabled")
+        label = f"{label} · {disabled}"
     if source.requested_at is not None:
         queued = (_("full re-harvest requested") if source.requested_full
                   else _("harvest requested"))
