@@ -413,8 +413,9 @@ def change_status(item: Item, to_status: str, *, actor=SYSTEM, note: str = "") -
     return item
 
 
-# Items per statement of :func:`change_status_many`: a source's 70,000 ids as one IN list
-# would pass PostgreSQL's 65,535 bind parameters (and old SQLite builds' 999 long before).
+# Items per statement of :func:`change_status_many`: a source's ids as one IN list are as
+# many bound parameters, past what some SQLite builds take (999 before 3.32, 32,766 since by
+# default) and PostgreSQL's 65,535 where psycopg binds on the server.
 STATUS_CHUNK = 5000
 
 
