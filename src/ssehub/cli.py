@@ -20,7 +20,8 @@ HUB_COMMANDS = {
     "role": "make a user an editor, or a contributor of an organisation",
     "search": "search the library (the same answer as /api/search)",
     "reindex": "rebuild the search index (--check: report missing or stale items)",
-    "harvest": "harvest other platforms: add a source, run (incremental), status, list",
+    "harvest": "harvest other platforms: add, check, run (incremental), status, list, "
+               "clear, remove",
     "survey": "surveys: import an XLSForm (--name NAME), list, show, invite, remind "
               "(--due), export",
     "sdg": "SDG mapping: classify a text, evaluate or train the model, export-labels",

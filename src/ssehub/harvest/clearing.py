@@ -34,12 +34,11 @@ from ssehub.harvest.models import (
     clearing_note,
     removal_note,
 )
-from ssehub.harvest.runner import HarvestBusy, running
+from ssehub.harvest.runner import PROVENANCE, HarvestBusy, running
 from ssehub.library import services as library
 from ssehub.library.models import Item, Status
 
 SYSTEM = library.SYSTEM  # the operator at the command line
-HARVESTED = "harvest"  # Item.provenance of what a harvest made (``runner.Harvest.options``)
 
 
 @dataclass
@@ -63,7 +62,7 @@ def plan(source: Source) -> Plan:
             .exclude(status=Status.WITHDRAWN).distinct())
     elsewhere = RecordState.objects.filter(item=OuterRef("pk"), deleted=False).exclude(
         source=source)
-    mine = live.filter(provenance=HARVESTED).exclude(Exists(elsewhere))
+    mine = live.filter(provenance=PROVENANCE).exclude(Exists(elsewhere))
     withdraw = sorted(mine.values_list("pk", flat=True))
     busy = ""
     if (run := running(source)) is not None:

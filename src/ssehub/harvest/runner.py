@@ -49,6 +49,7 @@ from ssehub.search import follower
 logger = logging.getLogger(__name__)
 
 MAX_ERRORS_STORED = 1000  # per run: a source broken everywhere must not fill the database
+PROVENANCE = "harvest"  # Item.provenance of the items a harvest makes
 
 
 class HarvestBusy(Exception):
@@ -87,20 +88,28 @@ def _alive(run: Run) -> bool:
     return True
 
 
-def running(source: Source) -> Run | None:
-    """The run of ``source`` that a live process is carrying out now, if any."""
-    checkpoint = Checkpoint.objects.filter(source=source).select_related("run").first()
+def _checkpoint(source: Source) -> Checkpoint | None:
+    return Checkpoint.objects.filter(source=source).select_related("run").first()
+
+
+def _live(checkpoint: Checkpoint | None) -> Run | None:
+    """The checkpoint's run if a live process is carrying it out now."""
     if checkpoint is not None and checkpoint.run.outcome == Run.Outcome.RUNNING and _alive(
             checkpoint.run):
         return checkpoint.run
     return None
 
 
+def running(source: Source) -> Run | None:
+    """The run of ``source`` that a live process is carrying out now, if any."""
+    return _live(_checkpoint(source))
+
+
 def _begin(source: Source, full: bool) -> tuple[Run, dict[str, Any] | None]:
     """The run to work on: the interrupted one (resumed at its checkpoint) or a new one."""
-    if (live := running(source)) is not None:
+    checkpoint = _checkpoint(source)
+    if (live := _live(checkpoint)) is not None:
         raise HarvestBusy(f"{source.name} is being harvested by process {live.pid}")
-    checkpoint = Checkpoint.objects.filter(source=source).select_related("run").first()
     if checkpoint is not None and checkpoint.run.outcome in (Run.Outcome.RUNNING,
                                                              Run.Outcome.PARTIAL):
         run = checkpoint.run
@@ -131,7 +140,7 @@ class Harvest:
                     source=source, defaults={"run": self.run, "cursor": cursor, "pages": 0})
         self.cursor = cursor
         self.options = pipeline.Options(
-            status=source.item_status, provenance="harvest", source_name=source.name,
+            status=source.item_status, provenance=PROVENANCE, source_name=source.name,
             defaults={},
         )
         self.errors_stored = self.run.errors.count()
