@@ -160,9 +160,18 @@ def test_a_source_being_harvested_is_neither_cleared_nor_deleted(sources, admin_
         assert client.post(f"{CHANGELIST}{repo.pk}/delete/", {"post": "yes"}).status_code == 200
         assert Source.objects.filter(pk=repo.pk).exists()
         assert Item.objects.filter(status=Status.WITHDRAWN).count() == 0
+        assert services.health(repo) == "running"
     finally:
         other.kill()
         other.wait()
+    # Its process gone (killed, say), the run is interrupted: said so, and clearing may go on.
+    assert services.health(repo) == "interrupted"
+    assert "interrupted: resumes at the next run" in client.get("/harvest/").content.decode()
+    assert len(clearing.clear(clearing.SYSTEM, repo).withdraw) == 7
+    assert not Checkpoint.objects.filter(source=repo).exists()
+    run.refresh_from_db()
+    assert (run.outcome, run.message) == ("partial", "stopped: the source was cleared")
+    assert services.health(repo) == "failing"
 
 
 def test_an_editor_clears_sources_in_the_back_office_after_a_confirmation_page(

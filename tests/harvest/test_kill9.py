@@ -78,6 +78,10 @@ def test_kill_9_mid_page_then_resume_loses_nothing_and_duplicates_nothing(tmp_pa
         assert committed % PAGE == 0 and committed < N  # whole pages only
         assert max(server.served) * PAGE >= committed  # the next page was being stored
         assert count(db, "SELECT pages FROM harvest_checkpoint") == committed // PAGE
+        # Said as it is, not "running" for ever (data.gov#504: jobs stuck in Running).
+        status = subprocess.run([*run, "status", "repo", "--json"], env=env, cwd=ROOT,
+                                capture_output=True, text=True, timeout=60, check=True)
+        assert json.loads(status.stdout)["health"] == "interrupted"
 
         before = len(server.requests)
         second = subprocess.run([*run, "run", "repo", "--json"], env=env, cwd=ROOT,

@@ -24,12 +24,14 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ssehub.core.roles import is_editor, require
 from ssehub.harvest.models import (
     Checkpoint,
     RecordState,
+    Run,
     Source,
     clearing_note,
     removal_note,
@@ -118,6 +120,10 @@ def _clear(user, source: Source, note: str) -> Plan:
         # (``runner.Harvest._store``), and none counts as unchanged.
         RecordState.objects.filter(source=source).update(deleted=True, content_hash="")
         Checkpoint.objects.filter(source=source).delete()
+        # An interrupted run is not resumed now: it ends here, not "running" for ever.
+        Run.objects.filter(source=source, outcome=Run.Outcome.RUNNING).update(
+            outcome=Run.Outcome.PARTIAL, finished_at=timezone.now(),
+            message="stopped: the source was cleared")
         source.enabled, source.state = False, {}
         source.requested_at, source.requested_full = None, False
         source.save(update_fields=["enabled", "state", "requested_at", "requested_full"])

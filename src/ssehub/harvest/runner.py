@@ -88,6 +88,22 @@ def _alive(run: Run) -> bool:
     return True
 
 
+def interrupted(run: Run) -> bool:
+    """A run still marked running whose process is gone (killed, the machine restarted): it
+    resumes at its checkpoint at the source's next run. Only a process of this machine can be
+    looked at; a run elsewhere is taken as running."""
+    if (run.outcome != Run.Outcome.RUNNING or run.host != socket.gethostname()
+            or not run.pid or run.pid == os.getpid()):
+        return False
+    try:
+        os.kill(run.pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
+
+
 def _checkpoint(source: Source) -> Checkpoint | None:
     return Checkpoint.objects.filter(source=source).select_related("run").first()
 

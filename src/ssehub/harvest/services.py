@@ -19,7 +19,7 @@ from ssehub.core import net
 from ssehub.core.roles import is_editor, require
 from ssehub.harvest import notify
 from ssehub.harvest.models import Kind, Run, Source
-from ssehub.harvest.runner import HarvestBusy, Progress, run_source, summary
+from ssehub.harvest.runner import HarvestBusy, Progress, interrupted, run_source, summary
 from ssehub.harvest.sources import HarvestError
 from ssehub.library.models import Item, Status
 
@@ -170,6 +170,7 @@ def status(source: Source) -> dict[str, Any]:
                       else "full" if source.requested_full else "incremental"),
         "items": counts["items"],
         "withdrawn": counts["withdrawn"],
+        "health": health(source),
         "last_run": run_dict(source.last_run),
     }
 
@@ -177,6 +178,7 @@ def status(source: Source) -> dict[str, Any]:
 HEALTH_LABELS = {
     "ok": gettext_lazy("ok"), "warning": gettext_lazy("ok, with failed records"),
     "failing": gettext_lazy("failing"), "running": gettext_lazy("running"),
+    "interrupted": gettext_lazy("interrupted: resumes at the next run"),
     "never": gettext_lazy("never run"),
 }
 
@@ -196,13 +198,16 @@ def health_label(source: Source) -> str:
 
 
 def health(source: Source) -> str:
-    """ok / warning / failing / running / never, from the last run: what the status page
-    colours (a CSS class, so not translated: :func:`health_label` is what people read)."""
+    """ok / warning / failing / running / interrupted / never, from the last run: what the
+    status page colours (a CSS class, so not translated: :func:`health_label` is what people
+    read)."""
     run = source.last_run
     if run is None:
         return "never"
     if run.outcome == Run.Outcome.COMPLETE:
         return "warning" if run.failed else "ok"
     if run.outcome == Run.Outcome.RUNNING:
-        return "running"
+        # A killed run is not shown running for ever (data.gov#504, #997: jobs "stuck in
+        # Running state"); cron's --due and the scheduler resume it.
+        return "interrupted" if interrupted(run) else "running"
     return "failing"
