@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from django.core.management import call_command
 
 from ssehub.harvest import services
 from ssehub.harvest.models import Source
@@ -75,3 +78,13 @@ def post_action(client, action: str, *sources: Source) -> str:
     return client.post("/admin/harvest/source/", {
         "action": action, "_selected_action": [source.pk for source in sources],
     }, follow=True).content.decode()
+
+
+def cli(*args: str) -> tuple[int, str]:
+    """``ssehub harvest *args``: (exit status, what it printed)."""
+    out = io.StringIO()
+    try:
+        call_command("harvest", *args, stdout=out)
+    except SystemExit as exc:
+        return int(exc.code or 0), out.getvalue()
+    return 0, out.getvalue()

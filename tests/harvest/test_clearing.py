@@ -4,7 +4,6 @@ a running harvest is not cleared under it, and only editors withdraw items."""
 
 from __future__ import annotations
 
-import io
 import os
 import socket
 import subprocess
@@ -12,7 +11,6 @@ import subprocess
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
-from django.core.management import call_command
 
 from ssehub.harvest import admin as harvest_admin
 from ssehub.harvest import clearing, services
@@ -22,19 +20,10 @@ from ssehub.library import services as library
 from ssehub.library.models import Item, Status, StatusChange
 from ssehub.search import services as search
 
-from .conftest import post_action
+from .conftest import cli, post_action
 from .servers import generated
 
 CHANGELIST = "/admin/harvest/source/"
-
-
-def command(*args: str) -> tuple[int, str]:
-    out = io.StringIO()
-    try:
-        call_command("harvest", *args, stdout=out)
-    except SystemExit as exc:
-        return int(exc.code or 0), out.getvalue()
-    return 0, out.getvalue()
 
 
 def statuses(**filters) -> dict[str, str]:
@@ -61,12 +50,12 @@ def sources(oai_server, db):
 def test_clear_says_what_it_would_do_then_withdraws_only_what_the_source_alone_brought(
         sources, client):
     repo, mirror, _server = sources
-    assert command("clear", "repo") == (
+    assert cli("clear", "repo") == (
         0, "repo: would withdraw 7 items; 5 kept (delivered from elsewhere too); nothing done "
            "(add --yes)\n")
     assert Item.objects.filter(status=Status.PUBLISHED).count() == 12  # nothing done
 
-    code, out = command("clear", "repo", "--yes")
+    code, out = cli("clear", "repo", "--yes")
     assert (code, out) == (0, "repo: cleared: 7 items withdrawn; 5 kept (delivered from "
                               "elsewhere too); the source is disabled\n")
     withdrawn = statuses(status=Status.WITHDRAWN)
@@ -88,7 +77,7 @@ def test_clear_says_what_it_would_do_then_withdraws_only_what_the_source_alone_b
     listing = client.get("/oai", {"verb": "ListIdentifiers", "metadataPrefix": "oai_dc"})
     assert listing.content.decode().count('status="deleted"') == 7
     # Clearing again finds nothing more to do.
-    assert command("clear", "repo", "--yes")[1].startswith("repo: cleared: 0 items withdrawn")
+    assert cli("clear", "repo", "--yes")[1].startswith("repo: cleared: 0 items withdrawn")
 
 
 def test_a_cleared_source_enabled_again_harvests_afresh_and_its_items_come_back(sources):
@@ -112,10 +101,10 @@ def test_removing_a_source_clears_it_and_adding_it_again_brings_back_what_the_re
     repo, _mirror, server = sources
     editorial = Item.objects.get(source_record="oai:test:0")
     library.change_status(editorial, Status.WITHDRAWN, note="off topic")  # an editor's call
-    assert command("remove", "repo")[1] == (
+    assert cli("remove", "repo")[1] == (
         "repo: would withdraw 6 items; 5 kept (delivered from elsewhere too); nothing done "
         "(add --yes)\n")
-    assert command("remove", "repo", "--yes")[1] == (
+    assert cli("remove", "repo", "--yes")[1] == (
         "repo: removed: 6 items withdrawn; 5 kept (delivered from elsewhere too); the source "
         "is deleted\n")
     assert not Source.objects.filter(name="repo").exists()
@@ -152,7 +141,7 @@ def test_a_source_being_harvested_is_neither_cleared_nor_deleted(sources, admin_
         assert other.pid != os.getpid()
         with pytest.raises(HarvestBusy, match="is being harvested by process"):
             clearing.clear(clearing.SYSTEM, repo)
-        code, out = command("clear", "repo", "--yes")
+        code, out = cli("clear", "repo", "--yes")
         assert code == 1 and f"not cleared: repo is being harvested by process {other.pid}" in out
         client.force_login(admin_user)
         page = client.get(f"{CHANGELIST}{repo.pk}/delete/").content.decode()

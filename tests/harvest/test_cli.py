@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import socket
 from datetime import timedelta
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 
 from ssehub.core.scheduler import DEFAULT_JOBS, run_due_harvests
 from ssehub.harvest.models import Checkpoint, Run, Source
 
+from .conftest import cli
 from .servers import OAIRecord, generated
-
-
-def cli(*args: str) -> tuple[int, str]:
-    out = io.StringIO()
-    try:
-        call_command("harvest", *args, stdout=out)
-    except SystemExit as exc:
-        return int(exc.code or 0), out.getvalue()
-    return 0, out.getvalue()
 
 
 def test_add_run_status_list(oai_server, db):
