@@ -173,8 +173,19 @@ def test_harvest_sources_are_read_only_and_discreet(db, editor):
     assert sources["local-csv"]["url"] == ""
     assert "secret" not in str(sources) and "options" not in sources["socioeco"]
     assert sources["socioeco"]["last_run"] is None
+    assert sources["socioeco"]["health"] == "never"
     assert api(editor).post("/api/harvest/sources/", {"name": "x"}).status_code == 405
     assert api().get("/api/harvest/sources/socioeco/").status_code == 200
+
+
+@pytest.mark.skipif(not apps.is_installed("ssehub.harvest"), reason="harvest app not installed")
+def test_the_schema_lists_every_health_a_source_can_have(db):
+    from ssehub.harvest.services import HEALTH_LABELS
+
+    schemas = api().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json"
+                        ).json()["components"]["schemas"]
+    [ref] = schemas["HarvestSource"]["properties"]["health"]["allOf"]
+    assert set(schemas[ref["$ref"].rsplit("/", 1)[-1]]["enum"]) == set(HEALTH_LABELS)
 
 
 def test_invalid_unicode_is_a_400_not_a_500(db, editor):

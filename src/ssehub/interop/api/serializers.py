@@ -221,7 +221,17 @@ class HarvestSourceSerializer(serializers.Serializer):
     url = serializers.SerializerMethodField()
     interval_hours = serializers.IntegerField()
     enabled = serializers.BooleanField()
+    health = serializers.SerializerMethodField()
     last_run = HarvestRunSerializer(allow_null=True)
+
+    @extend_schema_field(serializers.ChoiceField(
+        choices=["ok", "warning", "failing", "running", "interrupted", "never"]))
+    def get_health(self, source: Any) -> str:
+        """What the status page says of the source: a platform watching its own material
+        here can tell a failing harvest from one that never ran, or one that was killed."""
+        from ssehub.harvest import services
+
+        return services.health(source)
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_url(self, source: Any) -> str:
