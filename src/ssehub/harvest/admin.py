@@ -46,7 +46,16 @@ class SourceForm(forms.ModelForm):
                 data["url"] = services.check_location(kind, url, any_file=False)
             except ValidationError as exc:
                 self.add_error("url", exc)
+        if self.instance.pk and self.restarts():
+            try:
+                services.require_not_running(self.instance)
+            except ValidationError as exc:
+                self.add_error(None, exc)
         return data
+
+    def restarts(self) -> bool:
+        """Whether the change is to what the source reads (``services.RESTARTING``)."""
+        return bool(set(services.RESTARTING) & set(self.changed_data))
 
 
 @admin.register(Source)
@@ -61,6 +70,16 @@ class SourceAdmin(EditorAccessMixin, admin.ModelAdmin):
     @admin.display(description=_("health"))
     def health(self, obj: Source) -> str:
         return services.health_label(obj)
+
+    def save_model(self, request: HttpRequest, obj: Source, form: SourceForm,
+                   change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and form.restarts():
+            services.reconfigured(obj)
+            self.message_user(request, gettext(
+                "Reconfigured %(name)s: it reads something else now, so it will be harvested "
+                "again from the start, %(when)s.") % {"name": obj.name, "when": _when()},
+                messages.INFO)
 
     def has_harvest_permission(self, request: HttpRequest) -> bool:
         return services.may_request_runs(request.user)

@@ -24,19 +24,16 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ssehub.core.roles import is_editor, require
 from ssehub.harvest.models import (
-    Checkpoint,
     RecordState,
-    Run,
     Source,
     clearing_note,
     removal_note,
 )
-from ssehub.harvest.runner import PROVENANCE, HarvestBusy, running
+from ssehub.harvest.runner import PROVENANCE, HarvestBusy, forget_progress, running
 from ssehub.library import services as library
 from ssehub.library.models import Item, Status
 
@@ -119,12 +116,7 @@ def _clear(user, source: Source, note: str) -> Plan:
         # Marked as gone from the source: a record that comes back brings its item back
         # (``runner.Harvest._store``), and none counts as unchanged.
         RecordState.objects.filter(source=source).update(deleted=True, content_hash="")
-        Checkpoint.objects.filter(source=source).delete()
-        # An interrupted run is not resumed now: it ends here, not "running" for ever.
-        Run.objects.filter(source=source, outcome=Run.Outcome.RUNNING).update(
-            outcome=Run.Outcome.PARTIAL, finished_at=timezone.now(),
-            message="stopped: the source was cleared")
-        source.enabled, source.state = False, {}
-        source.requested_at, source.requested_full = None, False
-        source.save(update_fields=["enabled", "state", "requested_at", "requested_full"])
+        forget_progress(source, "stopped: the source was cleared")
+        source.enabled, source.requested_at, source.requested_full = False, None, False
+        source.save(update_fields=["enabled", "requested_at", "requested_full"])
     return done

@@ -121,6 +121,19 @@ def running(source: Source) -> Run | None:
     return _live(_checkpoint(source))
 
 
+def forget_progress(source: Source, why: str) -> None:
+    """Drop what the source's runs knew (its incremental state, an interrupted run's
+    checkpoint), so that its next run starts from the start: the caller changed what the
+    source is (cleared it, or pointed it elsewhere). An interrupted run ends here, ``why``
+    its message, instead of showing as running for ever. The caller checks that no live
+    process is running the source (:func:`running`)."""
+    Checkpoint.objects.filter(source=source).delete()
+    Run.objects.filter(source=source, outcome=Run.Outcome.RUNNING).update(
+        outcome=Run.Outcome.PARTIAL, finished_at=timezone.now(), message=why)
+    source.state = {}
+    Source.objects.filter(pk=source.pk).update(state={})
+
+
 def _begin(source: Source, full: bool) -> tuple[Run, dict[str, Any] | None]:
     """The run to work on: the interrupted one (resumed at its checkpoint) or a new one."""
     checkpoint = _checkpoint(source)

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +20,15 @@ from ssehub.core import net
 from ssehub.core.roles import is_editor, require
 from ssehub.harvest import notify
 from ssehub.harvest.models import Kind, Run, Source
-from ssehub.harvest.runner import HarvestBusy, Progress, interrupted, run_source, summary
+from ssehub.harvest.runner import (
+    HarvestBusy,
+    Progress,
+    forget_progress,
+    interrupted,
+    run_source,
+    running,
+    summary,
+)
 from ssehub.harvest.sources import HarvestError
 from ssehub.library.models import Item, Status
 
@@ -45,8 +54,43 @@ def add_source(kind: str, name: str, url: str, *, options: dict[str, Any] | None
                 "interval_hours": interval_hours, "item_status": item_status}
     if notify_to is not None:
         defaults["notify"] = "\n".join(notify.addresses(" ".join(notify_to)))
-    source, _created = Source.objects.update_or_create(name=name, defaults=defaults)
+    with transaction.atomic():
+        before = Source.objects.select_for_update().filter(name=name).first()
+        changed = before is not None and any(
+            getattr(before, field) != defaults[field] for field in RESTARTING)
+        if changed:
+            require_not_running(before)
+        source, _created = Source.objects.update_or_create(name=name, defaults=defaults)
+        if changed:
+            reconfigured(source)
     return source
+
+
+# What a source reads: a change to any of these makes what its runs knew (the last OAI
+# datestamp, a resumption token, the records' hashes under the old mapping) wrong.
+RESTARTING = ("kind", "url", "options")
+
+
+def require_not_running(source: Source) -> None:
+    """ValidationError while a live process harvests ``source``: its configuration is not
+    changed under a run."""
+    if (run := running(source)) is not None:
+        raise ValidationError(_("%(name)s is being harvested by process %(pid)s; change it "
+                                "when the run ends.") % {"name": source.name, "pid": run.pid})
+
+
+def reconfigured(source: Source) -> None:
+    """After a change of what ``source`` reads (:data:`RESTARTING`): its incremental state and
+    any interrupted run are dropped, and it is harvested again from the start at the next
+    pass (``requested_full``), every record compared and mapped anew.
+
+    Why: an incremental run after a change of OAI set asked the new set only for what had
+    changed since the old set's last datestamp, and missed everything older; a new URL was
+    sent the old endpoint's resumption token; a new column mapping left every unchanged
+    row's item as the old mapping made it."""
+    forget_progress(source, "stopped: the source was reconfigured")
+    source.requested_at, source.requested_full = timezone.now(), True
+    source.save(update_fields=["requested_at", "requested_full"])
 
 
 def check_location(kind: str, url: str, *, any_file: bool) -> str:
