@@ -41,7 +41,10 @@ def moved(oai_server, db):
 
 def test_a_source_pointed_elsewhere_is_harvested_from_the_start(moved):
     _first, second = moved
-    assert cli("add", "--type", "oai", "--name", "repo", second.url)[0] == 0
+    code, out = cli("add", "--type", "oai", "--name", "repo", second.url)
+    assert (code, out.splitlines()[1]) == (0, "  full run requested (it reads something else "
+                                              "now): the next 'harvest run --due' (or the "
+                                              "scheduler) does it")
     assert status("repo")["requested"] == "full"
     code, out = cli("run", "--due", "--json")
     assert code == 0, out
@@ -56,7 +59,8 @@ def test_a_source_pointed_elsewhere_is_harvested_from_the_start(moved):
 
 def test_adding_a_source_again_unchanged_keeps_what_its_runs_know(moved):
     first, _second = moved
-    assert cli("add", "--type", "oai", "--name", "repo", first.url, "--interval", "6")[0] == 0
+    assert cli("add", "--type", "oai", "--name", "repo", first.url, "--interval", "6") == (
+        0, f"source repo (OAI-PMH) {first.url}\n")
     source = Source.objects.get(name="repo")
     assert (source.state, source.requested_at, source.interval_hours) == (
         {"datestamp": "2024-06-01"}, None, 6)

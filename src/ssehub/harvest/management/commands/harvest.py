@@ -119,6 +119,9 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
         self.stdout.write(f"source {source.name} ({source.get_kind_display()}) {source.url}")
+        if source.requested_at is not None and source.requested_full:
+            self.stdout.write("  full run requested (it reads something else now): the next "
+                              "'harvest run --due' (or the scheduler) does it")
 
     def do_run(self, options):
         if options["all"]:
