@@ -18,6 +18,9 @@ and the client never share a GIL) against a fresh, migrated data folder:
   again; nothing to write).
 - ``changed``: the source then serves every record revised (new title, new datestamp): an
   incremental run updates every item (a new version each, provenance, the index).
+- ``clear``: then the source is cleared (``harvest.clearing.clear``: every item withdrawn in
+  one transaction), next to the first 1,000 items withdrawn one by one first
+  (``library.services.change_status`` each, as the admin's item action does).
 
 - ``pipeline_thread``: ``pipeline_fast``'s first run with its pages read ahead by a thread
   (``SSEHUB_HARVEST_READ_AHEAD=thread``, as in the web server) instead of a forked process
@@ -99,7 +102,38 @@ def _worker(mode: str, url: str) -> dict:
         seconds = time.perf_counter() - start
         result["errors"] = result["errors"][:3]
         out[label] = {"seconds": seconds, "cpu": _cpu_since(cpu), **result}
+    if mode == "pipeline" and os.environ.get("BENCH_REVISED_URL"):
+        out["clear"] = _clear(source)
     return out
+
+
+CLEAR_BASELINE = 1000  # items withdrawn one by one, the way before change_status_many
+
+
+def _clear(source) -> dict:
+    """Withdrawing a harvested source's items (``clear``): ``harvest.clearing.clear`` on
+    every item, next to ``library.services.change_status`` one item at a time (what the
+    admin's item action does) on the first ``CLEAR_BASELINE`` of them, put back after."""
+    from django.db import transaction
+
+    from ssehub.harvest import clearing
+    from ssehub.library import services as library
+    from ssehub.library.models import Item, Status
+
+    ids = list(Item.objects.filter(harvest_records__source=source)
+               .order_by("pk").values_list("pk", flat=True))
+    sample = list(Item.objects.filter(pk__in=ids[:CLEAR_BASELINE]))
+    start = time.perf_counter()
+    with transaction.atomic():
+        for item in sample:
+            library.change_status(item, Status.WITHDRAWN, note="bench: one by one")
+    one_by_one = time.perf_counter() - start
+    library.change_status_many([item.pk for item in sample], Status.PUBLISHED)
+    start = time.perf_counter()
+    done = clearing.clear(clearing.SYSTEM, source)
+    seconds = time.perf_counter() - start
+    return {"items": len(done.withdraw), "seconds": seconds,
+            "one_by_one_items": len(sample), "one_by_one_seconds": one_by_one}
 
 
 def _cpu() -> tuple[float, float]:
@@ -254,6 +288,8 @@ def main() -> None:
                     if floor is not None:
                         results["floor"] = {**floor,
                                             "ratio_to_bare": floor["seconds"] / bare["seconds"]}
+                if "clear" in run:
+                    results[name]["clear"] = run["clear"]
                 for label in ("full_rerun", "changed"):
                     if label in run:
                         results[name][label] = {

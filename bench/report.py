@@ -967,6 +967,18 @@ def render_harvest(r: dict) -> list[str]:
                     f"| {label} | {v['seen']:,} | {v['updated']:,} updated, {v['unchanged']:,} "
                     f"unchanged, {v['failed']} failed | {v['seconds']:.1f} | "
                     f"{v['seen'] / v['seconds']:,.0f} | {v['seconds'] / fast['seconds']:.2f}× |")
+    if fast and fast.get("clear"):
+        c = fast["clear"]
+        each = c["seconds"] / max(1, c["items"])
+        alone = c["one_by_one_seconds"] / max(1, c["one_by_one_items"])
+        lines += ["", f"**Clearing the source** afterwards (its {c['items']:,} items withdrawn "
+                  "in one transaction: `harvest.clearing.clear`, `library.services."
+                  f"change_status_many`): {c['seconds']:.1f} s, {each * 1000:.2f} ms per item. "
+                  f"The same withdrawal one item at a time (`change_status`, as the admin's "
+                  f"item action does; the first {c['one_by_one_items']:,} items, in one "
+                  f"transaction): {alone * 1000:.2f} ms per item, "
+                  f"{alone / each:.1f}× as long (for all {c['items']:,}: "
+                  f"{alone * c['items']:.0f} s instead of {c['seconds']:.1f} s)."]
     if lat and lat.get("pipeline"):
         lb = lat["bare_sickle"]
         lines += ["", f"From a server that takes {lat['seconds_per_page'] * 1000:.0f} ms to "
