@@ -167,8 +167,10 @@ def _floor(stored: str, empty: str) -> dict:
     pages: list[list[tuple[str, list[str], list[tuple]]]] = [
         [] for _ in range(len(item_ids) // PAGE + 1)]
     for table in FLOOR_TABLES:
-        # Only the first harvest's versions: the database has had re-harvests since.
-        where = " WHERE number = 1" if table == "library_itemversion" else ""
+        # Only the first harvest's versions and status entries: the database has had
+        # re-harvests and the clearing since.
+        where = {"library_itemversion": " WHERE number = 1",
+                 "library_statuschange": " WHERE from_status = ''"}.get(table, "")
         cursor = src.execute(f"SELECT * FROM {table}{where} ORDER BY id")  # noqa: S608
         columns = [d[0] for d in cursor.description]
         key = columns.index("id" if table == "library_item" else "item_id")
