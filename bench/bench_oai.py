@@ -10,8 +10,10 @@ whole requests through Django's test client: the first ListRecords page (no toke
 resumed at deep positions with the cursor token the provider would have handed out there
 (cursor = datestamp + id of the record before; building it uses an OFFSET query that is not
 timed). Next to each, the plain ``OFFSET k LIMIT 100`` query a naive provider would run, to
-show what the cursor avoids. If generating the items would take over ``--budget`` seconds
-(default 600), the bench stops at the size reached and says so in its JSON.
+show what the cursor avoids. Then the items' sitemap (``/sitemap-items.xml``): its first
+and last page, next to the ``OFFSET`` query Django's paginator would run for each. If
+generating the items would take over ``--budget`` seconds (default 600), the bench stops at
+the size reached and says so in its JSON.
 
 Prints one JSON object; the lead wires it into ``make bench`` / docs/benchmarks.md.
 """
@@ -152,6 +154,38 @@ def _measure(offsets: list[int], repeat: int) -> dict:
     return out
 
 
+def _measure_sitemap(repeat: int) -> dict:
+    """The items' sitemap (``interop/sitemaps.py``, pages by key range): its first and last
+    page as whole requests, next to the ``OFFSET`` query Django's own paginator would run for
+    each (the baseline the key ranges replace)."""
+    from django.test import Client
+
+    from ssehub.interop.sitemaps import ItemSitemap
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    sitemap = ItemSitemap()
+    last = sitemap.paginator.num_pages
+    items = sitemap.items()
+
+    def request(number: int):
+        def fetch() -> None:
+            response = client.get(f"/sitemap-items.xml?p={number}")
+            assert response.status_code == 200 and b"<loc>" in response.content, number
+        return fetch
+
+    def offset_query(number: int):
+        def run() -> None:
+            list(items[(number - 1) * sitemap.limit:number * sitemap.limit])
+        return run
+
+    pages = _rounds({"first": request(1), "last": request(last)}, max(3, repeat // 3))
+    naive = _rounds({"first": offset_query(1), "last": offset_query(last)}, 3)
+    return {"pages": last, "limit": sitemap.limit, "first_page_ms": pages["first"],
+            "last_page_ms": pages["last"],
+            "last_to_first": round(pages["last"] / pages["first"], 3),
+            "offset_first_ms": naive["first"], "offset_last_ms": naive["last"]}
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--items", type=int, default=1_000_100,
@@ -187,6 +221,7 @@ def main(argv: list[str] | None = None) -> None:
             "migrate_seconds": migrate_s,
             "generation": generation,
             **_measure(offsets, args.repeat),
+            "sitemap": _measure_sitemap(args.repeat),
         }
         if note:
             result["note"] = note

@@ -1057,6 +1057,15 @@ def render_oai(r: dict) -> list[str]:
                  f" in {gen['seconds']:.0f} s")
               + (f". {x['note']}" if x.get("note") else "") + f". First page: "
               f"{pages[first_key]['cursor_page_ms']:.1f} ms.", ""]
+    if x.get("sitemap"):
+        m = x["sitemap"]
+        lines += ["**Sitemap** (`/sitemap-items.xml`, the same items; pages of "
+                  f"{m['limit']:,} by primary-key range, `interop/sitemaps.py`): "
+                  f"{m['pages']:,} pages; the first {m['first_page_ms']:.0f} ms, the last "
+                  f"{m['last_page_ms']:.0f} ms ({m['last_to_first']:.2f}×), whole requests. "
+                  "The `OFFSET` query Django's own paginator would run for the same pages: "
+                  f"{m['offset_first_ms']:.0f} ms for the first, {m['offset_last_ms']:.0f} ms "
+                  "for the last, before any XML.", ""]
     return lines
 
 

@@ -1,14 +1,17 @@
-"""URLs of interoperability out (namespace ``interop``): /oai, /api/..., /feeds/..., exports.
+"""URLs of interoperability out (namespace ``interop``): /oai, /api/..., /feeds/..., exports,
+/sitemap.xml and /robots.txt.
 
 /api/search and /api/sdg/classify belong to the search and sdg apps; the API here lives
 under /api/items/, /api/organisations/, /api/sdg/goals/ and /api/schema/.
 """
 
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 
 from ssehub.interop import views
 from ssehub.interop.feeds import ItemsAtomFeed, ItemsRssFeed
 from ssehub.interop.oai import views as oai_views
+from ssehub.interop.sitemaps import SITEMAPS, robots_txt
 
 app_name = "interop"
 
@@ -30,4 +33,9 @@ urlpatterns = [
     path("search/export", views.search_export, name="search_export"),
     path("api/", include("ssehub.interop.api.urls")),
     *feed_patterns,
+    path("sitemap.xml", sitemap_views.index,
+         {"sitemaps": SITEMAPS, "sitemap_url_name": "interop:sitemap_section"}, name="sitemap"),
+    path("sitemap-<section>.xml", sitemap_views.sitemap, {"sitemaps": SITEMAPS},
+         name="sitemap_section"),
+    path("robots.txt", robots_txt, name="robots"),
 ]
