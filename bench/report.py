@@ -1061,11 +1061,13 @@ def render_oai(r: dict) -> list[str]:
         m = x["sitemap"]
         lines += ["**Sitemap** (`/sitemap-items.xml`, the same items; pages of "
                   f"{m['limit']:,} by primary-key range, `interop/sitemaps.py`): "
-                  f"{m['pages']:,} pages; the first {m['first_page_ms']:.0f} ms, the last "
-                  f"{m['last_page_ms']:.0f} ms ({m['last_to_first']:.2f}×), whole requests. "
-                  "The `OFFSET` query Django's own paginator would run for the same pages: "
-                  f"{m['offset_first_ms']:.0f} ms for the first, {m['offset_last_ms']:.0f} ms "
-                  "for the last, before any XML.", ""]
+                  f"{m['pages']:,} pages; the first {m['first_page_ms']:.0f} ms, page "
+                  f"{m.get('deep_page', m['pages']):,} (the deepest full one) "
+                  f"{m['last_page_ms']:.0f} ms ({m['last_to_first']:.2f}×), whole requests "
+                  f"rendering {m['limit']:,} URLs each. The `OFFSET` query Django's own "
+                  f"paginator would run for the same pages: {m['offset_first_ms']:.0f} ms for "
+                  f"the first, {m['offset_last_ms']:.0f} ms for the deep one, before any XML.",
+                  ""]
     return lines
 
 
