@@ -178,7 +178,6 @@ def test_harvest_sources_are_read_only_and_discreet(db, editor):
     assert api().get("/api/harvest/sources/socioeco/").status_code == 200
 
 
-@pytest.mark.skipif(not apps.is_installed("ssehub.harvest"), reason="harvest app not installed")
 def test_the_schema_lists_every_health_a_source_can_have(db):
     from ssehub.harvest.services import HEALTH_LABELS
 

@@ -214,8 +214,8 @@ def status(source: Source) -> dict[str, Any]:
                       else "full" if source.requested_full else "incremental"),
         "items": counts["items"],
         "withdrawn": counts["withdrawn"],
-        "health": health(source),
-        "last_run": run_dict(source.last_run),
+        "health": health_of(last := source.last_run),
+        "last_run": run_dict(last),
     }
 
 
@@ -227,10 +227,10 @@ HEALTH_LABELS = {
 }
 
 
-def health_label(source: Source) -> str:
-    """:func:`health` in the reader's language, and whether the source is disabled or a run
-    is requested."""
-    label = str(HEALTH_LABELS[health(source)])
+def health_label(source: Source, known: str | None = None) -> str:
+    """:func:`health` (or ``known``, already read) in the reader's language, and whether the
+    source is disabled or a run is requested."""
+    label = str(HEALTH_LABELS[known or health(source)])
     if not source.enabled:  # a cleared source, or one switched off: not harvested any more
         disabled = _("disabled")
         label = f"{label} · {disabled}"
@@ -245,7 +245,11 @@ def health(source: Source) -> str:
     """ok / warning / failing / running / interrupted / never, from the last run: what the
     status page colours (a CSS class, so not translated: :func:`health_label` is what people
     read)."""
-    run = source.last_run
+    return health_of(source.last_run)
+
+
+def health_of(run: Run | None) -> str:
+    """:func:`health` from a source's last run, already read."""
     if run is None:
         return "never"
     if run.outcome == Run.Outcome.COMPLETE:

@@ -24,8 +24,8 @@ def status_page(request: HttpRequest) -> HttpResponse:
         data = services.status(source)
         last = source.last_run
         rows.append({
-            "source": source, "status": data, "health": services.health(source),
-            "health_label": services.health_label(source),
+            "source": source, "status": data, "health": data["health"],
+            "health_label": services.health_label(source, data["health"]),
             "run": last, "errors": list(last.errors.all()[:10]) if last and show_errors else [],
         })
     return render(request, "harvest/status.html", {"rows": rows, "show_errors": show_errors})
